@@ -1,0 +1,65 @@
+# 督办台账 — the two commands a newcomer needs:
+#   make run    install, migrate, seed the 2017 Anyang report, start web + worker + beat
+#   make test   install and run every test (unit, PostgreSQL/Redis/SMTP integration, browser)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEMO_AS_OF ?= 2017-09-30
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test setup install install-test system-deps redis db compilemessages bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install only when the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian packages: gettext (compilemessages), redis-server, and for browser tests chromium
+# with CJK fonts. Installed only when missing; needs root or sudo.
+system-deps:
+	@bash scripts/system-deps.sh $(if $(filter test,$(MAKECMDGOALS)),--test,)
+
+redis:
+	@bash scripts/ensure-redis.sh
+
+compilemessages: install
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+db: install compilemessages
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py seed_report
+	$(BIN)/python manage.py setup_schedules
+	$(BIN)/python manage.py demo_data --as-of $(DEMO_AS_OF)
+
+run: system-deps install redis db
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	@echo ""
+	@echo "督办台账 running on http://127.0.0.1:$(PORT)/  (demo users and passwords are printed above)"
+	@echo ""
+	PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+
+test: system-deps install-test redis compilemessages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python tests/bench/bench_parse.py
+	$(BIN)/python tests/bench/bench_seed.py
+
+lint: install-test
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var

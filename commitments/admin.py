@@ -1,0 +1,233 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ExportActionMixin, ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Commitment,
+    Department,
+    Evidence,
+    Membership,
+    Milestone,
+    ProgressUpdate,
+    Report,
+    Section,
+    Target,
+    TargetReading,
+)
+
+
+@admin.register(Report)
+class ReportAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "city", "year", "is_public", "commitment_count", "updated_at"]
+    list_filter = ["is_public", "city", "year"]
+    search_fields = ["title", "city"]
+    readonly_fields = ["source_sha256", "source_name", "encoding", "created_at", "updated_at", "source_text"]
+    fields = ["title", "city", "year", "is_public", *readonly_fields]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_commitments=Count("commitments"))
+
+    @admin.display(description=_("任务数"), ordering="n_commitments")
+    def commitment_count(self, obj: Report) -> int:
+        return obj.n_commitments
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["key", "label", "title", "level", "report"]
+    list_filter = ["report", "level"]
+    search_fields = ["title", "key"]
+    readonly_fields = ["report", "parent", "key", "level", "label", "title", "order", "start", "end"]
+
+
+class DepartmentResource(resources.ModelResource):
+    class Meta:
+        model = Department
+        import_id_fields = ["name"]
+        fields = ["name", "short_name", "is_supervision_office"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [DepartmentResource]
+    list_display = ["name", "short_name", "is_supervision_office", "lead_count"]
+    list_filter = ["is_supervision_office"]
+    search_fields = ["name", "short_name"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_lead=Count("led_commitments"))
+
+    @admin.display(description=_("牵头任务数"), ordering="n_lead")
+    def lead_count(self, obj: Department) -> int:
+        return obj.n_lead
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "department", "role"]
+    list_filter = ["role", "department"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "department__name"]
+    autocomplete_fields = ["user", "department"]
+
+
+class TargetInline(admin.TabularInline):
+    model = Target
+    extra = 0
+    fields = [
+        "order", "metric", "value", "value_max", "unit", "qualifier", "direction",
+        "baseline_value", "baseline_year", "text",
+    ]  # fmt: skip
+    readonly_fields = ["text"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+class CommitmentResource(resources.ModelResource):
+    report = fields.Field(attribute="report__title", column_name="report", readonly=True)
+    section = fields.Field(attribute="section__title", column_name="section", readonly=True)
+    lead_unit = fields.Field(attribute="lead_unit__name", column_name="lead_unit", readonly=True)
+
+    class Meta:
+        model = Commitment
+        import_id_fields = ["id"]
+        fields = [
+            "id", "code", "report", "section", "kind", "matter_number", "text", "lead_unit",
+            "responsible_person", "start_date", "due_date", "weight", "is_public",
+        ]  # fmt: skip
+        export_order = fields
+        # Imports may only change what staff own; the verbatim text stays as the report says.
+        skip_unchanged = True
+
+
+@admin.action(description=_("设为公开"))
+def make_public(modeladmin, request, queryset) -> None:
+    queryset.update(is_public=True)
+
+
+@admin.action(description=_("设为不公开"))
+def make_private(modeladmin, request, queryset) -> None:
+    queryset.update(is_public=False)
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ExportActionMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [CommitmentResource]
+    list_display = ["code", "short_text", "kind", "matter_number", "lead_unit", "due_date", "in_source"]
+    list_filter = ["report", "kind", "lead_unit", "in_source", "is_public", "section__parent"]
+    search_fields = ["code", "text", "responsible_person", "lead_unit__name"]
+    list_select_related = ["lead_unit"]
+    autocomplete_fields = ["lead_unit"]
+    filter_horizontal = ["co_units"]
+    inlines = [TargetInline, MilestoneInline]
+    actions = [make_public, make_private]
+    readonly_fields = [
+        "report", "section", "code", "seq", "text", "start", "end", "kind", "matter_number",
+        "parsed_due_date", "due_text", "in_source", "created_at", "updated_at",
+    ]  # fmt: skip
+    fieldsets = [
+        (_("原文"), {"fields": ["code", "text", "report", "section", "kind", "matter_number"]}),
+        (
+            _("责任与时限"),
+            {
+                "fields": [
+                    "lead_unit", "co_units", "responsible_person", "start_date", "due_date",
+                    "parsed_due_date", "due_text", "weight", "is_public",
+                ]
+            },
+        ),  # fmt: skip
+        (_("来源位置"), {"fields": ["seq", "start", "end", "in_source", "created_at", "updated_at"]}),
+    ]
+
+
+class TargetReadingInline(admin.TabularInline):
+    model = TargetReading
+    extra = 0
+    can_delete = False
+    readonly_fields = ["target", "value"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 0
+    can_delete = False
+    readonly_fields = ["file", "original_name", "content_type", "size", "link", "description"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin):
+    """Append-only: the admin shows updates but never edits or deletes them."""
+
+    list_display = ["commitment", "as_of", "claimed_status", "percent", "author", "review_state", "created_at"]
+    list_filter = ["review_state", "claimed_status", "is_demo", "commitment__report"]
+    search_fields = ["commitment__code", "narrative", "author__username"]
+    list_select_related = ["commitment", "author"]
+    date_hierarchy = "as_of"
+    inlines = [TargetReadingInline, EvidenceInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Target)
+class TargetAdmin(SimpleHistoryAdmin):
+    list_display = ["text", "metric", "value", "unit", "qualifier", "direction", "baseline_value", "commitment"]
+    list_filter = ["qualifier", "direction", "unit", "commitment__kind"]
+    search_fields = ["metric", "text", "commitment__code"]
+    list_select_related = ["commitment"]
+    readonly_fields = ["commitment", "text", "start", "end"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "due_date", "commitment"]
+    search_fields = ["title", "commitment__code"]
+    list_select_related = ["commitment"]
+    autocomplete_fields = ["commitment"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "link", "size", "update"]
+    search_fields = ["original_name", "link", "description"]
+    readonly_fields = ["update", "file", "original_name", "content_type", "size", "link", "description"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(TargetReading)
+class TargetReadingAdmin(admin.ModelAdmin):
+    list_display = ["target", "value", "update"]
+    search_fields = ["target__metric", "update__commitment__code"]
+    readonly_fields = ["update", "target", "value"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

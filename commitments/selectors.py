@@ -1,0 +1,149 @@
+"""Reads. Status of many commitments as of any day, in a fixed number of queries.
+
+The ledger on a past day is rebuilt from the append-only updates: an update counts on
+day D when it describes a day up to D (``as_of <= D``) and had been written by the end
+of D (``created_at``); an acceptance counts when it was given by the end of D.
+Returned updates never count as claims.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from .models import Commitment, ProgressUpdate, Target, TargetReading
+from .status import ClaimInput, StatusResult, TargetInput, evaluate
+
+
+@dataclass(frozen=True)
+class CommitmentState:
+    """Everything the screens, emails and exports show about where a commitment stands."""
+
+    status: StatusResult  # from the latest claim (what departments say)
+    verified: StatusResult  # from the latest accepted update (what the office confirmed)
+    claimed_status: str  # ProgressUpdate.Status value, "" when no update yet
+    verified_status: str
+    last_update_as_of: dt.date | None
+    last_verified_as_of: dt.date | None
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last instant of ``day`` in the project's time zone (Asia/Shanghai)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+
+
+def _updates_known_on(day: dt.date) -> Q:
+    return Q(as_of__lte=day, created_at__lte=end_of_day(day))
+
+
+def _claims_on(day: dt.date) -> QuerySet[ProgressUpdate]:
+    return ProgressUpdate.objects.filter(_updates_known_on(day)).exclude(
+        # a returned update counts as a claim until the day it was returned
+        Q(review_state=ProgressUpdate.Review.RETURNED, reviewed_at__lte=end_of_day(day))
+    )
+
+
+def _accepted_on(day: dt.date) -> QuerySet[ProgressUpdate]:
+    return ProgressUpdate.objects.filter(
+        _updates_known_on(day),
+        review_state=ProgressUpdate.Review.ACCEPTED,
+        reviewed_at__lte=end_of_day(day),
+    )
+
+
+LATEST = ("-as_of", "-created_at", "-id")
+
+
+def _latest(qs: QuerySet, field: str) -> Subquery:
+    return Subquery(qs.filter(commitment=OuterRef("pk")).order_by(*LATEST).values(field)[:1])
+
+
+def _latest_reading(updates: QuerySet) -> Subquery:
+    return Subquery(
+        TargetReading.objects.filter(target=OuterRef("pk"), update__in=updates)
+        .order_by("-update__as_of", "-update__created_at", "-update__id")
+        .values("value")[:1]
+    )
+
+
+def commitment_states(
+    commitments: QuerySet[Commitment], *, day: dt.date | None = None
+) -> dict[int, CommitmentState]:
+    """State of every commitment in ``commitments`` on ``day`` (default: today).
+
+    Two queries whatever the number of rows: one for the commitments with their latest
+    claim and acceptance, one for their numeric targets with their latest readings.
+    """
+    day = day or timezone.localdate()
+    claims, accepted = _claims_on(day), _accepted_on(day)
+    rows = commitments.order_by().annotate(
+        c_as_of=_latest(claims, "as_of"),
+        c_status=_latest(claims, "claimed_status"),
+        c_percent=_latest(claims, "percent"),
+        v_as_of=_latest(accepted, "as_of"),
+        v_status=_latest(accepted, "claimed_status"),
+        v_percent=_latest(accepted, "percent"),
+    ).values(
+        "pk", "start_date", "due_date",
+        "c_as_of", "c_status", "c_percent", "v_as_of", "v_status", "v_percent",
+    )  # fmt: skip
+    rows = list(rows)
+    ids = [r["pk"] for r in rows]
+
+    claimed_targets: dict[int, list[TargetInput]] = {}
+    verified_targets: dict[int, list[TargetInput]] = {}
+    if ids:
+        targets = (
+            Target.objects.filter(commitment_id__in=ids, value__isnull=False)
+            .exclude(direction=Target.Direction.ACHIEVE)
+            .annotate(c_reading=_latest_reading(claims), v_reading=_latest_reading(accepted))
+            .values("commitment_id", "value", "direction", "qualifier", "baseline_value",
+                    "c_reading", "v_reading")
+        )  # fmt: skip
+        for t in targets:
+            for bucket, reading in ((claimed_targets, "c_reading"), (verified_targets, "v_reading")):
+                bucket.setdefault(t["commitment_id"], []).append(
+                    TargetInput(
+                        value=t["value"],
+                        direction=t["direction"],
+                        qualifier=t["qualifier"],
+                        baseline=t["baseline_value"],
+                        reading=_decimal(t[reading]),
+                    )
+                )
+
+    states: dict[int, CommitmentState] = {}
+    for r in rows:
+        claim = _claim(r["c_as_of"], r["c_status"], r["c_percent"])
+        vclaim = _claim(r["v_as_of"], r["v_status"], r["v_percent"])
+        common = {"day": day, "start_date": r["start_date"], "due_date": r["due_date"]}
+        states[r["pk"]] = CommitmentState(
+            status=evaluate(targets=claimed_targets.get(r["pk"], []), claim=claim, **common),
+            verified=evaluate(targets=verified_targets.get(r["pk"], []), claim=vclaim, **common),
+            claimed_status=r["c_status"] or "",
+            verified_status=r["v_status"] or "",
+            last_update_as_of=r["c_as_of"],
+            last_verified_as_of=r["v_as_of"],
+        )
+    return states
+
+
+def _claim(as_of, status, percent) -> ClaimInput | None:
+    if as_of is None:
+        return None
+    return ClaimInput(as_of=_date(as_of), status=status, percent=_decimal(percent))
+
+
+def _decimal(v) -> Decimal | None:
+    # SQLite hands subquery decimals back as floats or strings.
+    if v is None or isinstance(v, Decimal):
+        return v
+    return Decimal(str(v))
+
+
+def _date(v) -> dt.date:
+    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))
