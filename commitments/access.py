@@ -1,0 +1,94 @@
+"""Who may see and do what. Every view, export and email asks here.
+
+- reporter / manager: their department's commitments (lead or co-unit) only; they
+  record updates on them; managers also receive escalations.
+- supervisor (督查室): sees everything, reviews updates, assigns units and deadlines.
+- leader: reads everything.
+- superusers act as supervisors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from .models import Commitment, Membership
+
+
+@dataclass(frozen=True)
+class Roles:
+    supervisor: bool = False
+    leader: bool = False
+    # department ids by role
+    reporter_of: frozenset[int] = field(default_factory=frozenset)
+    manager_of: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.supervisor or self.leader
+
+    @property
+    def department_ids(self) -> frozenset[int]:
+        return self.reporter_of | self.manager_of
+
+    @property
+    def is_staff_user(self) -> bool:
+        """Has any role at all (may use the staff UI)."""
+        return self.sees_everything or bool(self.department_ids)
+
+
+def roles_of(user: AbstractBaseUser | AnonymousUser) -> Roles:
+    if not user.is_authenticated or not user.is_active:
+        return Roles()
+    cached = getattr(user, "_duban_roles", None)
+    if cached is not None:
+        return cached
+    rows = list(Membership.objects.filter(user=user).values_list("role", "department_id"))
+    roles = Roles(
+        supervisor=user.is_superuser or any(r == Membership.Role.SUPERVISOR for r, _ in rows),
+        leader=any(r == Membership.Role.LEADER for r, _ in rows),
+        reporter_of=frozenset(d for r, d in rows if r == Membership.Role.REPORTER),
+        manager_of=frozenset(d for r, d in rows if r == Membership.Role.MANAGER),
+    )
+    user._duban_roles = roles  # one query per request, not per check
+    return roles
+
+
+def _department_q(department_ids: frozenset[int]) -> Q:
+    return Q(lead_unit_id__in=department_ids) | Q(co_units__id__in=department_ids)
+
+
+def visible_commitments(user, qs: QuerySet[Commitment] | None = None) -> QuerySet[Commitment]:
+    qs = Commitment.objects.all() if qs is None else qs
+    roles = roles_of(user)
+    if roles.sees_everything:
+        return qs
+    if not roles.department_ids:
+        return qs.none()
+    # A subquery rather than a join, so that a commitment shared by two of the user's
+    # departments is listed once and the queryset stays sliceable and countable.
+    return qs.filter(pk__in=Commitment.objects.filter(_department_q(roles.department_ids)).values("pk"))
+
+
+def can_view(user, commitment: Commitment) -> bool:
+    return visible_commitments(user, Commitment.objects.filter(pk=commitment.pk)).exists()
+
+
+def can_update(user, commitment: Commitment) -> bool:
+    """Record progress: the lead or co-unit's reporters and managers; supervisors too."""
+    roles = roles_of(user)
+    if roles.supervisor:
+        return True
+    if not roles.department_ids:
+        return False
+    return Commitment.objects.filter(_department_q(roles.department_ids), pk=commitment.pk).exists()
+
+
+def can_review(user) -> bool:
+    return roles_of(user).supervisor
+
+
+def can_assign(user) -> bool:
+    return roles_of(user).supervisor
