@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from . import clock
 from .models import Commitment, ProgressUpdate, Target, TargetReading
 from .status import ClaimInput, StatusResult, TargetInput, evaluate
 
@@ -78,7 +79,7 @@ def commitment_states(
     Two queries whatever the number of rows: one for the commitments with their latest
     claim and acceptance, one for their numeric targets with their latest readings.
     """
-    day = day or timezone.localdate()
+    day = day or clock.today()
     claims, accepted = _claims_on(day), _accepted_on(day)
     rows = commitments.order_by().annotate(
         c_as_of=_latest(claims, "as_of"),

@@ -146,6 +146,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REPORT_MAX_BYTES = env.int("REPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
+# The ledger's "today": empty means the real date; a demo of a past year pins it (2017-09-30).
+LEDGER_TODAY = env.date("LEDGER_TODAY", default=None)
+
 # Status rules (红黄绿灯): one place computes them, these are the knobs.
 RAG_TOLERANCE_PERCENT = env.int("RAG_TOLERANCE_PERCENT", default=15)
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=45)
