@@ -6,6 +6,7 @@ A bad value (DEBUG=maybe, REMINDER_WINDOWS=abc) stops start-up with a message
 instead of being silently ignored: django-environ raises on what it cannot cast.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -147,7 +148,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REPORT_MAX_BYTES = env.int("REPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
 # The ledger's "today": empty means the real date; a demo of a past year pins it (2017-09-30).
-LEDGER_TODAY = env.date("LEDGER_TODAY", default=None)
+LEDGER_TODAY = env.get_value("LEDGER_TODAY", cast=lambda v: dt.date.fromisoformat(v) if v else None, default=None)
 
 # Status rules (红黄绿灯): one place computes them, these are the knobs.
 RAG_TOLERANCE_PERCENT = env.int("RAG_TOLERANCE_PERCENT", default=15)
