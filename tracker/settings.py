@@ -160,6 +160,20 @@ ESCALATE_AFTER_DAYS = env.int("ESCALATE_AFTER_DAYS", default=14)
 REPORTING_DAY = env.int("REPORTING_DAY", default=25)
 REPORTING_CALL_DAYS_BEFORE = env.int("REPORTING_CALL_DAYS_BEFORE", default=5)
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=12)
+# Overdue items are chased again every N days while they stay overdue (one email per week,
+# not one per day); returned updates older than the lookback are not announced (first run).
+OVERDUE_REMINDER_EVERY_DAYS = env.int("OVERDUE_REMINDER_EVERY_DAYS", default=7)
+RETURNED_LOOKBACK_DAYS = env.int("RETURNED_LOOKBACK_DAYS", default=30)
+# Outbox back-off: attempt n waits EMAIL_RETRY_BASE_SECONDS·2^(n-1), at most the cap; with
+# the defaults 12 attempts span about a day before the email is marked failed.
+EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=60)
+EMAIL_RETRY_MAX_SECONDS = env.int("EMAIL_RETRY_MAX_SECONDS", default=6 * 3600)
+# A send claimed longer ago than this died with its worker (longer than the task time
+# limit); it is marked failed for a person to check, never re-sent blindly.
+EMAIL_SENDING_LEASE_SECONDS = env.int("EMAIL_SENDING_LEASE_SECONDS", default=20 * 60)
+# A queued summary no worker picked up (Redis was down) is re-enqueued after this long;
+# a running one whose heartbeat stopped is rebuilt.
+SUMMARY_STALLED_AFTER_SECONDS = env.int("SUMMARY_STALLED_AFTER_SECONDS", default=120)
 
 # Email: console in development, SMTP in production (EMAIL_URL=smtp://user:pass@host:587).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -182,7 +196,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Do not hang a web request when Redis is down: fail fast, the outbox catches up later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # Without a cap kombu retries the connection for ~6 s before a publish gives up.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 LOGGING = {
