@@ -318,3 +318,324 @@ def _write_targets(commitment: Commitment, parsed_targets: Iterable[ParsedTarget
             target.delete()
             written += 1
     return written
+
+
+# ---------------------------------------------------------------------------------------
+# Staff writes from the web UI: progress updates, review, assignment, milestones.
+#
+# Each function is keyword-only, validates everything before writing, and runs in one
+# transaction, so an invalid input (a bad reading, an oversize file) saves nothing.
+# ---------------------------------------------------------------------------------------
+
+import uuid  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from django.core.exceptions import ValidationError  # noqa: E402
+from django.core.files.uploadedfile import UploadedFile  # noqa: E402
+from django.db.models import QuerySet  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
+
+from . import clock  # noqa: E402
+from .models import (  # noqa: E402
+    COUNT_UNITS,
+    Department,
+    Evidence,
+    Milestone,
+    ProgressUpdate,
+    TargetReading,
+)
+from .status import TargetInput, percent_of  # noqa: E402
+
+
+def evidence_file_check(file: UploadedFile) -> None:
+    """Type and size limits for an evidence file (settings.EVIDENCE_*). The form runs the
+    same check for inline errors; the service runs it again so no other caller skips it."""
+    name = file.name or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = [e.lower() for e in settings.EVIDENCE_ALLOWED_EXTENSIONS]
+    if ext not in allowed:
+        raise ValidationError(
+            _("文件“%(name)s”的类型不允许；允许的类型：%(allowed)s。"),
+            code="evidence_type",
+            params={"name": name, "allowed": "、".join(allowed)},
+        )
+    if file.size is not None and file.size > settings.EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            _("文件“%(name)s”过大（%(size)s），单个文件上限为 %(limit)s。"),
+            code="evidence_size",
+            params={
+                "name": name,
+                "size": _megabytes(file.size),
+                "limit": _megabytes(settings.EVIDENCE_MAX_BYTES),
+            },
+        )
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def update_as_of_check(*, as_of: dt.date, report_year: int) -> None:
+    """An update describes a day between the start of the report's year and today."""
+    if as_of > clock.today():
+        raise ValidationError(_("截至日期不能晚于今天。"), code="as_of_future")
+    if as_of < dt.date(report_year, 1, 1):
+        raise ValidationError(
+            _("截至日期不能早于报告年度（%(year)s年）。"),
+            code="as_of_before_report",
+            params={"year": report_year},
+        )
+
+
+def reading_check(*, target: Target, value: Decimal) -> None:
+    if value < 0 and target.unit in COUNT_UNITS:
+        raise ValidationError(
+            _("“%(metric)s”以%(unit)s计，不能为负数。"),
+            code="reading_negative",
+            params={"metric": target.metric, "unit": target.unit},
+        )
+
+
+def progress_update_record(
+    *,
+    commitment: Commitment,
+    author,
+    claimed_status: str,
+    as_of: dt.date,
+    narrative: str = "",
+    percent: Decimal | None = None,
+    readings: dict[Target, Decimal] | None = None,
+    files: Iterable[UploadedFile] = (),
+    links: Iterable[str] = (),
+    corrects: ProgressUpdate | None = None,
+    created_at: dt.datetime | None = None,
+    is_demo: bool = False,
+    check_as_of: bool = True,
+) -> ProgressUpdate:
+    """Append one progress update with its readings and evidence.
+
+    Percent is computed from the readings where the commitment has numeric targets
+    (what the status rules do too) and taken as reported otherwise. Two people updating
+    the same commitment at once both keep their work: nothing here reads-then-writes a
+    shared row, every update is a new row.
+    """
+    readings = dict(readings or {})
+    files, links = list(files), [link.strip() for link in links if link.strip()]
+    errors: dict[str, list] = {}
+
+    if check_as_of:
+        try:
+            update_as_of_check(as_of=as_of, report_year=commitment.report.year)
+        except ValidationError as e:
+            errors.setdefault("as_of", []).extend(e.messages)
+    for target, value in readings.items():
+        if target.commitment_id != commitment.pk:
+            errors.setdefault("__all__", []).append(_("指标不属于该任务。"))
+            continue
+        try:
+            reading_check(target=target, value=value)
+        except ValidationError as e:
+            errors.setdefault(f"target_{target.pk}", []).extend(e.messages)
+    for f in files:
+        try:
+            evidence_file_check(f)
+        except ValidationError as e:
+            errors.setdefault("files", []).extend(e.messages)
+    if corrects is not None and corrects.commitment_id != commitment.pk:
+        errors.setdefault("__all__", []).append(_("只能更正同一任务的进展。"))
+    if errors:
+        raise ValidationError(errors)
+
+    numeric = [t for t in readings if t.value is not None and t.direction != "achieve"]
+    if claimed_status == ProgressUpdate.Status.COMPLETED:
+        percent = Decimal("100")
+    elif numeric:
+        all_numeric = [
+            t for t in commitment.targets.all() if t.value is not None and t.direction != "achieve"
+        ]
+        computed = percent_of(
+            targets=[
+                TargetInput(
+                    value=t.value,
+                    direction=t.direction,
+                    qualifier=t.qualifier,
+                    baseline=t.baseline_value,
+                    reading=readings.get(t),
+                )
+                for t in all_numeric
+            ],
+            claim=None,
+        )
+        percent = Decimal(str(computed)).quantize(Decimal("0.1"))
+
+    with transaction.atomic():
+        update = ProgressUpdate(
+            commitment=commitment,
+            author=author,
+            as_of=as_of,
+            claimed_status=claimed_status,
+            percent=percent,
+            narrative=narrative.strip(),
+            corrects=corrects,
+            is_demo=is_demo,
+        )
+        if created_at is not None:
+            update.created_at = created_at
+        update.full_clean()
+        update.save()
+        for target, value in readings.items():
+            reading = TargetReading(update=update, target=target, value=value)
+            reading.full_clean(exclude=["update"])
+            reading.save()
+        for f in files:
+            ev = Evidence(
+                update=update,
+                original_name=(f.name or "")[:255],
+                content_type=(getattr(f, "content_type", "") or "")[:100],
+                size=f.size or 0,
+            )
+            # The storage name is ours, never the uploader's path; the original name is kept
+            # for the download.
+            ev.file.save(_evidence_storage_name(f.name or "file"), f, save=False)
+            ev.full_clean(exclude=["update"])
+            ev.save()
+        for link in links:
+            ev = Evidence(update=update, link=link[:500])
+            ev.full_clean(exclude=["update"])
+            ev.save()
+    return update
+
+
+def _evidence_storage_name(name: str) -> str:
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
+    return f"{uuid.uuid4().hex}.{ext}"
+
+
+def _review(
+    *, update: ProgressUpdate, reviewer, state: str, comment: str, now: dt.datetime | None
+) -> bool:
+    # A conditional UPDATE: of two reviewers (or a double click) exactly one matches the
+    # submitted row; the row count says who won.
+    won = (
+        ProgressUpdate.objects.filter(pk=update.pk, review_state=ProgressUpdate.Review.SUBMITTED)
+        .update(
+            review_state=state,
+            reviewed_by=reviewer,
+            reviewed_at=now or timezone.now(),
+            review_comment=comment,
+        )
+        == 1
+    )
+    update.refresh_from_db(fields=["review_state", "reviewed_by", "reviewed_at", "review_comment"])
+    return won
+
+
+def update_review_accept(
+    *, update: ProgressUpdate, reviewer, comment: str = "", now: dt.datetime | None = None
+) -> bool:
+    """Accept a submitted update. False when someone else reviewed it first."""
+    return _review(
+        update=update,
+        reviewer=reviewer,
+        state=ProgressUpdate.Review.ACCEPTED,
+        comment=comment.strip(),
+        now=now,
+    )
+
+
+def update_review_return(
+    *, update: ProgressUpdate, reviewer, comment: str, now: dt.datetime | None = None
+) -> bool:
+    """Return a submitted update to its author with a comment (required). False when
+    someone else reviewed it first."""
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": [_("退回时必须填写意见。")]})
+    return _review(
+        update=update,
+        reviewer=reviewer,
+        state=ProgressUpdate.Review.RETURNED,
+        comment=comment,
+        now=now,
+    )
+
+
+def commitment_assign(
+    *,
+    commitment: Commitment,
+    by,
+    lead_unit: Department | None,
+    co_units: Iterable[Department],
+    responsible_person: str,
+    start_date: dt.date,
+    due_date: dt.date,
+) -> Commitment:
+    """Set who is responsible and by when (明责任、定时限). Recorded in the history."""
+    co_units = [d for d in co_units if lead_unit is None or d.pk != lead_unit.pk]
+    with transaction.atomic():
+        commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        commitment.lead_unit = lead_unit
+        commitment.responsible_person = responsible_person.strip()
+        commitment.start_date = start_date
+        commitment.due_date = due_date
+        commitment.full_clean()
+        commitment._history_user = by
+        commitment.save()
+        if {d.pk for d in commitment.co_units.all()} != {d.pk for d in co_units}:
+            commitment.co_units.set(co_units)
+    return commitment
+
+
+def commitments_bulk_assign(
+    *,
+    commitments: QuerySet[Commitment],
+    by,
+    lead_unit: Department | None = None,
+    due_date: dt.date | None = None,
+) -> int:
+    """Set the lead unit and/or due date of many commitments at once.
+
+    Row by row rather than one queryset.update(), so that every change lands in the
+    history with who made it. All or nothing: one due date before its start date stops
+    the whole batch.
+    """
+    if lead_unit is None and due_date is None:
+        raise ValidationError(_("请选择牵头单位或完成时限。"))
+    with transaction.atomic():
+        rows = list(commitments.select_for_update().order_by("seq"))
+        bad = [c.code for c in rows if due_date is not None and due_date < c.start_date]
+        if bad:
+            raise ValidationError(
+                _("完成时限不能早于开始日期：%(codes)s。"),
+                code="due_before_start",
+                params={"codes": "、".join(bad)},
+            )
+        for c in rows:
+            if lead_unit is not None:
+                c.lead_unit = lead_unit
+            if due_date is not None:
+                c.due_date = due_date
+            c.full_clean()
+            c._history_user = by
+            c.save()
+    return len(rows)
+
+
+def milestone_add(
+    *, commitment: Commitment, by, title: str, due_date: dt.date
+) -> Milestone:
+    with transaction.atomic():
+        last = commitment.milestones.order_by("-order").values_list("order", flat=True).first()
+        milestone = Milestone(
+            commitment=commitment, title=title.strip(), due_date=due_date, order=(last or 0) + 1
+        )
+        milestone.full_clean()
+        milestone._history_user = by
+        milestone.save()
+    return milestone
+
+
+def milestone_delete(*, milestone: Milestone, by) -> None:
+    milestone._history_user = by
+    milestone.delete()
