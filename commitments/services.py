@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from .ingest import ParsedCommitment, ParsedReport, ParsedTarget, ReportFormatError, parse_report
 from .models import Commitment, Report, Section, Target
@@ -213,7 +214,7 @@ def _write_commitments(
     result: SeedResult,
     progress,
 ) -> None:
-    existing = list(report.commitments.select_related("section"))
+    existing = list(report.commitments.select_related("section").prefetch_related("targets"))
     pairs = _match(existing, parsed.commitments)
     matched_pks = {c.pk for c in pairs.values()}
 
@@ -225,7 +226,7 @@ def _write_commitments(
         if (c.code, c.seq) != (parsed.commitments[i].code, i + 1)
     ]
     removed = [c for c in existing if c.pk not in matched_pks]
-    for c in moving + [c for c in removed if c.in_source]:
+    for c in moving:
         Commitment.objects.filter(pk=c.pk).update(code=f"~{c.pk}", seq=10_000_000 + c.pk)
     for c in removed:
         if c.in_source:
@@ -235,9 +236,12 @@ def _write_commitments(
             )
             result.commitments_removed += 1
 
+    new: list[tuple[Commitment, ParsedCommitment]] = []
     for i, pc in enumerate(progress(parsed.commitments)):
         seq = i + 1
         values = _commitment_values(pc, seq, sections)
+        result.by_part[pc.section_key.split(".")[0]] += 1
+        result.by_kind[pc.kind] += 1
         commitment = pairs.get(i)
         if commitment is None:
             commitment = Commitment(
@@ -247,33 +251,41 @@ def _write_commitments(
                 parsed_due_date=pc.due_date,
                 **values,
             )
-            commitment.full_clean()
+            # Field checks here give a clear message; the constraints are the database's job
+            # (a violation aborts the whole transaction).
+            commitment.full_clean(validate_unique=False, validate_constraints=False)
+            new.append((commitment, pc))
+            continue
+        if commitment.due_date == commitment.parsed_due_date:
+            values["due_date"] = pc.due_date  # staff never moved it: follow the report
+        values["parsed_due_date"] = pc.due_date
+        values["in_source"] = True
+        if commitment in moving:
+            commitment.refresh_from_db(fields=["code", "seq"])
+        changed = {k: v for k, v in values.items() if getattr(commitment, k) != v}
+        if changed:
+            for k, v in changed.items():
+                setattr(commitment, k, v)
+            commitment.start_date = min(commitment.start_date, commitment.due_date)
             commitment.save()
-            result.commitments_created += 1
+        # Position-only changes (a sentence inserted before it) are not edits.
+        if set(changed) - {"code", "seq", "start", "end", "section"}:
+            result.commitments_updated += 1
         else:
-            if commitment.due_date == commitment.parsed_due_date:
-                values["due_date"] = pc.due_date  # staff never moved it: follow the report
-            values["parsed_due_date"] = pc.due_date
-            values["in_source"] = True
-            if (commitment.code, commitment.seq) != (pc.code, seq):
-                commitment.refresh_from_db(fields=["code", "seq"])
-            changed = {k: v for k, v in values.items() if getattr(commitment, k) != v}
-            if changed:
-                for k, v in changed.items():
-                    setattr(commitment, k, v)
-                if commitment.start_date > commitment.due_date:
-                    commitment.start_date = commitment.due_date
-                commitment.save()
-                # Position-only changes (a sentence inserted before it) are not edits.
-                if set(changed) - {"code", "seq", "start", "end", "section"}:
-                    result.commitments_updated += 1
-                else:
-                    result.commitments_unchanged += 1
-            else:
-                result.commitments_unchanged += 1
+            result.commitments_unchanged += 1
         result.targets_written += _write_targets(commitment, pc.targets)
-        result.by_part[pc.section_key.split(".")[0]] += 1
-        result.by_kind[pc.kind] += 1
+
+    if new:
+        created = bulk_create_with_history([c for c, _ in new], Commitment)
+        targets = []
+        for commitment, (_, pc) in zip(created, new, strict=True):
+            for pt in pc.targets:
+                target = Target(commitment=commitment, order=pt.order, **_target_values(pt))
+                target.full_clean(validate_unique=False, validate_constraints=False)
+                targets.append(target)
+        bulk_create_with_history(targets, Target)
+        result.commitments_created += len(created)
+        result.targets_written += len(targets)
 
 
 def _target_values(pt: ParsedTarget) -> dict:
@@ -296,7 +308,7 @@ def _target_values(pt: ParsedTarget) -> dict:
 
 def _write_targets(commitment: Commitment, parsed_targets: Iterable[ParsedTarget]) -> int:
     """Upsert targets by their order; return how many rows were written."""
-    existing = {t.order: t for t in commitment.targets.all()} if commitment.pk else {}
+    existing = {t.order: t for t in commitment.targets.all()}
     written = 0
     seen: set[int] = set()
     for pt in parsed_targets:

@@ -120,6 +120,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing directory before collectstatic
 STORAGES = {
     # Evidence files live outside the static files and outside any public URL: they are
     # streamed by a view that checks who may see the commitment.
