@@ -5,6 +5,8 @@ A part-一 figure is the baseline of a target when they measure the same thing:
 - same unit family (亿元/万元/元; 万人/人/名; %; 个百分点; 万亩/亩; 套; 个…);
 - both a change (增长8%, 提高1.5个百分点) or both a level (151亿元, 80%), and a change
   in the same direction;
+- a figure of things finished (完工, 竣工, 建成…) only for a target of things finished:
+  "42个园林绿化项目完工" is not the baseline of "规划实施190个园林绿化项目";
 - both count new things (新增, 新建, 新开工…) or neither ("新增转移就业3万人" is not
   comparable with a stock of "转移就业136.8万人");
 - their metrics share a phrase of at least 3 characters, at least 2 of them specific
@@ -63,6 +65,8 @@ ABBREVIATIONS = {
     "新农合": "新型农村合作医疗",
     "GDP": "生产总值",
 }
+# Verbs that make a figure a count of things finished rather than under way.
+FINISHED_RE = re.compile(r"完工|竣工|建成|完成|投用|投产")
 MIN_SHARED = 3
 MIN_SPECIFIC = 2
 MIN_SHARE_OF_SHORTER = 0.5
@@ -119,6 +123,8 @@ def _comparable(t: Figure, c: Figure) -> bool:
     if _family(t.unit) != _family(c.unit):
         return False
     if t.change != c.change or t.incremental != c.incremental:
+        return False
+    if FINISHED_RE.search(c.text) and not FINISHED_RE.search(t.text):
         return False
     return not (t.change and (t.direction == "decrease") != (c.direction == "decrease"))
 
