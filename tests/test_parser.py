@@ -939,3 +939,12 @@ def test_chinese_numerals():
     ]  # fmt: skip
     with pytest.raises(ValueError):
         cn_to_int("三个")
+
+
+def test_finished_counts_are_no_baseline_for_work_merely_under_way(anyang):
+    parks = by_code(anyang, "2017-2.S-02")
+    planned, finished = target(parks, "190个园林绿化项目"), target(parks, "年内完成153个")
+    assert planned.baseline is None  # 2016 "42个…完工" is not comparable with 190 planned
+    assert finished.baseline is not None and finished.baseline.value == Decimal("42")
+    schools = containing(anyang, "全面改薄")
+    assert target(schools, "165个“全面改薄”项目").baseline is None
