@@ -88,6 +88,7 @@ class ProgressUpdateForm(forms.Form):
                 max_digits=18,
                 decimal_places=4,
                 help_text=_("目标 %(text)s") % {"text": t.text},
+                error_messages={"invalid": _("请输入数字，例如 12.5（不要带逗号、单位或文字）。")},
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
             self.fields[f"target_{t.pk}"].target = t

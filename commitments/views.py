@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -64,8 +64,10 @@ def staff_required(view):
 
 
 def _current_report(request: HttpRequest) -> Report | None:
-    """The report the screens show: ?report=<id>, else the newest one."""
-    reports = Report.objects.order_by("-year", "city")
+    """The report the screens show: ?report=<id>, else the newest one that has commitments."""
+    reports = Report.objects.annotate(
+        has_items=Exists(Commitment.objects.filter(report=OuterRef("pk")))
+    ).order_by("-has_items", "-year", "city")
     raw = request.GET.get("report", "")
     if raw.isdigit():
         report = reports.filter(pk=int(raw)).first()

@@ -264,7 +264,13 @@ class Command(BaseCommand):
                 lead, co = part3, None
             else:
                 lead, co = _lead_for(c.text, depts)
-            # Through the service so the history says who set it (the supervision office).
+            # The office sets a few earlier deadlines (上半年, 三季度) so the demo has overdue
+            # and completed-late items by autumn.
+            due = c.due_date
+            roll = _rng("due" + c.code).random()
+            if c.kind == Commitment.Kind.GENERAL and roll < 0.1:
+                due = max(dt.date(report.year, 6 if roll < 0.05 else 8, 30 if roll < 0.05 else 31), c.start_date)
+            # Through the service so the history records the assignment.
             services.commitment_assign(
                 commitment=c,
                 by=None,
@@ -272,7 +278,7 @@ class Command(BaseCommand):
                 co_units=[co] if co else [],
                 responsible_person=f"{lead.short_name or lead.name}主要负责同志",
                 start_date=c.start_date,
-                due_date=c.due_date,
+                due_date=due,
             )
             n += 1
         return n
