@@ -289,13 +289,20 @@ def _returned_updates(day: dt.date) -> list[dict[str, Any]]:
     )
 
 
+def assigned_commitments():
+    """What the jobs chase: commitments still in the report with a lead unit. An unassigned
+    one has nobody to remind; assigning it is the office's job, and the dashboard and the
+    summaries list it."""
+    return Commitment.objects.filter(in_source=True, lead_unit__isnull=False)
+
+
 def reminders_plan(*, day: dt.date | None = None) -> Plan:
     """Everything the reminder digests of ``day`` would carry. Reads only, in a fixed number
     of queries whatever the number of commitments and people."""
     day = day or clock.today()
     plan = Plan(job="reminders", day=day)
     with translation.override(settings.LANGUAGE_CODE):
-        commitments = Commitment.objects.filter(in_source=True)
+        commitments = assigned_commitments()
         states = commitment_states(commitments, day=day)
         info = _commitment_info(commitments)
         co_units = _co_units(commitments)
@@ -312,7 +319,7 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
                 continue
             c = info[cid]
             lead = c["lead_unit_id"]
-            actors = d.actors(([lead] if lead else []) + sorted(co_units.get(cid, ())))
+            actors = d.actors([lead, *sorted(co_units.get(cid, ()))])
             ctx = _item_context(c, st, day)
             due = c["due_date"].isoformat()
             if s.overdue_days > 0:
@@ -323,7 +330,7 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
                         Item(uid, cid, Kind.OVERDUE, f"{due}/w{week}", {**ctx, "escalated": escalated})
                     )
                 if escalated:
-                    for uid in (d.managers.get(lead, set()) if lead else set()) | d.office:
+                    for uid in d.managers.get(lead, set()) | d.office:
                         candidates.append(Item(uid, cid, Kind.ESCALATION, due, ctx))
                 continue
             days_left = (c["due_date"] - day).days
@@ -410,7 +417,7 @@ def reporting_call_plan(*, day: dt.date | None = None) -> Plan:
         return plan
     month_start = day.replace(day=1)
     with translation.override(settings.LANGUAGE_CODE):
-        commitments = Commitment.objects.filter(in_source=True, start_date__lte=day)
+        commitments = assigned_commitments().filter(start_date__lte=day)
         states = commitment_states(commitments, day=day)
         info = _commitment_info(commitments)
         co_units = _co_units(commitments)
@@ -423,7 +430,7 @@ def reporting_call_plan(*, day: dt.date | None = None) -> Plan:
             if st.last_update_as_of is not None and st.last_update_as_of >= month_start:
                 continue  # already reported this month
             c = info[cid]
-            depts = ([c["lead_unit_id"]] if c["lead_unit_id"] else []) + sorted(co_units.get(cid, ()))
+            depts = [c["lead_unit_id"], *sorted(co_units.get(cid, ()))]
             ctx = {**_item_context(c, st, day), "reporting_day": reporting_day.isoformat()}
             for dept in depts:
                 for uid in d.reporters.get(dept, set()):

@@ -1,0 +1,49 @@
+"""Point the project's Celery app at another broker for a test, and back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import redis
+
+from tracker.celery import app
+
+E2E_BROKER = "redis://127.0.0.1:6379/15"  # a Redis database of its own, flushed around each use
+CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"  # nothing listens here: "Redis is down"
+
+
+def _reset_pools() -> None:
+    # Connections and producers are cached per app for the URL they were made for.
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.__dict__["amqp"]._producer_pool = None
+
+
+@contextmanager
+def broker(url: str, *, flush: bool = False) -> Iterator[str]:
+    before = app.conf.broker_url
+    if flush:
+        redis.Redis.from_url(url).flushdb()
+    app.conf.broker_url = url
+    _reset_pools()
+    try:
+        yield url
+    finally:
+        _reset_pools()
+        app.conf.broker_url = before
+        if flush:
+            redis.Redis.from_url(url).flushdb()
+
+
+@contextmanager
+def eager() -> Iterator[None]:
+    """Tasks run in the caller (the project's CELERY_TASK_ALWAYS_EAGER, for one test)."""
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager, app.conf.task_eager_propagates = before
