@@ -4,6 +4,7 @@ only. Asking for a summary while Redis is down still works."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -44,7 +45,7 @@ def client_for(user) -> Client:
 
 @pytest.fixture
 def done(anyang) -> Summary:
-    s = summary_request(kind="weekly", report=anyang, day=__import__("datetime").date(2017, 10, 16))
+    s = summary_request(kind="weekly", report=anyang, day=dt.date(2017, 10, 16))
     summary_build(s.pk)
     s.refresh_from_db()
     return s
