@@ -37,22 +37,33 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.max))
 
 
+def _known_by(day: dt.date) -> dt.datetime | None:
+    """The moment by which something must have been written to count on ``day``; None on
+    the ledger's today (or later): then everything written so far counts. That matters when
+    LEDGER_TODAY pins a past demo day: an update recorded now, about that day, must show."""
+    return end_of_day(day) if day < clock.today() else None
+
+
 def _updates_known_on(day: dt.date) -> Q:
-    return Q(as_of__lte=day, created_at__lte=end_of_day(day))
+    cutoff = _known_by(day)
+    return Q(as_of__lte=day) if cutoff is None else Q(as_of__lte=day, created_at__lte=cutoff)
+
+
+def _reviewed_by(day: dt.date) -> Q:
+    cutoff = _known_by(day)
+    return Q() if cutoff is None else Q(reviewed_at__lte=cutoff)
 
 
 def _claims_on(day: dt.date) -> QuerySet[ProgressUpdate]:
     return ProgressUpdate.objects.filter(_updates_known_on(day)).exclude(
         # a returned update counts as a claim until the day it was returned
-        Q(review_state=ProgressUpdate.Review.RETURNED, reviewed_at__lte=end_of_day(day))
+        Q(review_state=ProgressUpdate.Review.RETURNED) & _reviewed_by(day)
     )
 
 
 def _accepted_on(day: dt.date) -> QuerySet[ProgressUpdate]:
     return ProgressUpdate.objects.filter(
-        _updates_known_on(day),
-        review_state=ProgressUpdate.Review.ACCEPTED,
-        reviewed_at__lte=end_of_day(day),
+        _updates_known_on(day), _reviewed_by(day), review_state=ProgressUpdate.Review.ACCEPTED
     )
 
 

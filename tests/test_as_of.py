@@ -88,3 +88,15 @@ def test_future_as_of_is_today(cast):
     response = cast.client("leader").get("/dashboard/", {"as_of": "2999-01-01"})
     assert response.status_code == 200
     assert "历史回溯" not in response.content.decode().split('id="board"')[1]
+
+
+def test_with_a_pinned_demo_day_an_update_recorded_now_counts_today(cast, settings):
+    """LEDGER_TODAY pins a past day for demos; an update written now about that day shows
+    on the ledger's today, but not on the days before it."""
+    settings.LEDGER_TODAY = dt.date(2017, 9, 30)
+    u = record(cast.theirs, cast.other_reporter, as_of=dt.date(2017, 9, 30), status="completed", percent=None)
+    assert u.created_at.date() > dt.date(2017, 9, 30)  # written in real time
+    assert state(cast.theirs, dt.date(2017, 9, 30)).status.rag == Rag.COMPLETED
+    assert state(cast.theirs, dt.date(2017, 9, 29)).claimed_status == ""
+    services.update_review_accept(update=u, reviewer=cast.supervisor)
+    assert state(cast.theirs, dt.date(2017, 9, 30)).verified.rag == Rag.COMPLETED
