@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import kombu.pools
 import redis
 
 from tracker.celery import app
@@ -14,9 +15,9 @@ CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"  # nothing listens here: "Redis is 
 
 
 def _reset_pools() -> None:
-    # Connections and producers are cached per app for the URL they were made for.
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Connections and producers are cached (per app, and in kombu's global registry) for
+    # the URL they were made for; drop them all so the next publish uses the new URL.
+    kombu.pools.reset()
     app._pool = None
     if "amqp" in app.__dict__:
         app.__dict__["amqp"]._producer_pool = None
