@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import Commitment, Report, Section, Target, TargetReading
-from .selectors import CommitmentState, _claims_on, commitment_states
+from .selectors import CommitmentState, claim_filter, commitment_states
 from .status import Rag, TargetInput, target_fraction
 
 # Display order of the lamps: what needs attention first.
@@ -107,11 +107,11 @@ class Dashboard:
 
 def readings_on(target_ids: list[int], day: dt.date) -> dict[int, Decimal]:
     """Latest claimed reading of each target as of ``day`` (one query). Uses the same
-    notion of "known on that day" as the status rules (selectors._claims_on)."""
+    notion of "known on that day" as the status rules (selectors.claim_filter)."""
     if not target_ids:
         return {}
     rows = (
-        TargetReading.objects.filter(target_id__in=target_ids, update__in=_claims_on(day))
+        TargetReading.objects.filter(claim_filter(day, "update__"), target_id__in=target_ids)
         .order_by("target_id", "update__as_of", "update__created_at", "update_id")
         .values_list("target_id", "value")
     )
@@ -153,6 +153,7 @@ def dashboard_build(
     chapters: dict[str, Group] = {}
     departments: dict[str, Group] = {}
     verified_completed = 0
+    parts = {s.parent_id for s in sections.values() if s.level == Section.Level.CHAPTER}
     for c in rows:
         state = states[c.pk]
         by_rag[state.status.rag] += 1
@@ -166,7 +167,7 @@ def dashboard_build(
         elif chapter is None:
             key, name = "other", str(_("其他"))
         else:
-            key, name = str(chapter.pk), f"{chapter.label}{chapter.title}"
+            key, name = str(chapter.pk), _chapter_name(chapter, sections, parts)
         chapters.setdefault(key, Group(key=key, name=name)).add(state, c.weight)
         if c.lead_unit is not None:
             dkey, dname = str(c.lead_unit_id), c.lead_unit.name
@@ -230,6 +231,16 @@ def _chapter_of(section: Section | None, sections: dict[int, Section]) -> Sectio
     if section is not None and section.level == Section.Level.CHAPTER:
         return section
     return None
+
+
+def _chapter_name(chapter: Section, sections: dict[int, Section], parts: set) -> str:
+    """（一）… is ambiguous when two parts both have chapters (二（一） and 三（一）): then
+    the part's number goes in front."""
+    name = f"{chapter.label}{chapter.title}"
+    part = sections.get(chapter.parent_id)
+    if len(parts) > 1 and part is not None and part.label:
+        name = part.label.rstrip("、.．") + name
+    return name
 
 
 def _chapter_sort(group: Group, sections: dict[int, Section]) -> tuple:

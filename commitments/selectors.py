@@ -44,27 +44,35 @@ def _known_by(day: dt.date) -> dt.datetime | None:
     return end_of_day(day) if day < clock.today() else None
 
 
-def _updates_known_on(day: dt.date) -> Q:
+def claim_filter(day: dt.date, prefix: str = "") -> Q:
+    """Updates that count as claims on ``day``: written by then, about a day up to it, and
+    not returned by then. ``prefix`` ("update__") applies it across a join, so that the
+    readings subquery stays correlated to one target instead of scanning every update."""
     cutoff = _known_by(day)
-    return Q(as_of__lte=day) if cutoff is None else Q(as_of__lte=day, created_at__lte=cutoff)
+    q = Q(**{f"{prefix}as_of__lte": day})
+    returned = Q(**{f"{prefix}review_state": ProgressUpdate.Review.RETURNED})
+    if cutoff is not None:
+        q &= Q(**{f"{prefix}created_at__lte": cutoff})
+        # a returned update counts as a claim until the day it was returned
+        returned &= Q(**{f"{prefix}reviewed_at__lte": cutoff})
+    return q & ~returned
 
 
-def _reviewed_by(day: dt.date) -> Q:
+def accepted_filter(day: dt.date, prefix: str = "") -> Q:
+    """Updates accepted by the end of ``day`` (and written by then, about a day up to it)."""
     cutoff = _known_by(day)
-    return Q() if cutoff is None else Q(reviewed_at__lte=cutoff)
+    q = Q(**{f"{prefix}as_of__lte": day, f"{prefix}review_state": ProgressUpdate.Review.ACCEPTED})
+    if cutoff is not None:
+        q &= Q(**{f"{prefix}created_at__lte": cutoff, f"{prefix}reviewed_at__lte": cutoff})
+    return q
 
 
 def _claims_on(day: dt.date) -> QuerySet[ProgressUpdate]:
-    return ProgressUpdate.objects.filter(_updates_known_on(day)).exclude(
-        # a returned update counts as a claim until the day it was returned
-        Q(review_state=ProgressUpdate.Review.RETURNED) & _reviewed_by(day)
-    )
+    return ProgressUpdate.objects.filter(claim_filter(day))
 
 
 def _accepted_on(day: dt.date) -> QuerySet[ProgressUpdate]:
-    return ProgressUpdate.objects.filter(
-        _updates_known_on(day), _reviewed_by(day), review_state=ProgressUpdate.Review.ACCEPTED
-    )
+    return ProgressUpdate.objects.filter(accepted_filter(day))
 
 
 LATEST = ("-as_of", "-created_at", "-id")
@@ -74,9 +82,9 @@ def _latest(qs: QuerySet, field: str) -> Subquery:
     return Subquery(qs.filter(commitment=OuterRef("pk")).order_by(*LATEST).values(field)[:1])
 
 
-def _latest_reading(updates: QuerySet) -> Subquery:
+def _latest_reading(update_filter: Q) -> Subquery:
     return Subquery(
-        TargetReading.objects.filter(target=OuterRef("pk"), update__in=updates)
+        TargetReading.objects.filter(update_filter, target=OuterRef("pk"))
         .order_by("-update__as_of", "-update__created_at", "-update__id")
         .values("value")[:1]
     )
@@ -112,7 +120,10 @@ def commitment_states(
         targets = (
             Target.objects.filter(commitment_id__in=ids, value__isnull=False)
             .exclude(direction=Target.Direction.ACHIEVE)
-            .annotate(c_reading=_latest_reading(claims), v_reading=_latest_reading(accepted))
+            .annotate(
+                c_reading=_latest_reading(claim_filter(day, "update__")),
+                v_reading=_latest_reading(accepted_filter(day, "update__")),
+            )
             .values("commitment_id", "value", "direction", "qualifier", "baseline_value",
                     "c_reading", "v_reading")
         )  # fmt: skip
