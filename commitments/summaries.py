@@ -22,15 +22,24 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from . import clock, emails, exports
-from .models import Commitment, EmailKind, Notification, Report, Section, Summary, Target
+from .models import (
+    Commitment,
+    EmailKind,
+    Notification,
+    Report,
+    Section,
+    Summary,
+    Target,
+    TargetReading,
+)
 from .notifications import dispatch_on_commit, opted_out, wants
 from .reminders import Person, directory
-from .selectors import CommitmentState, _claims_on, _latest_reading, commitment_states, end_of_day
+from .selectors import CommitmentState, claim_filter, commitment_states, end_of_day
 from .status import Rag
 
 logger = logging.getLogger(__name__)
@@ -187,9 +196,15 @@ def _target_rows(commitment_ids: list[int], day: dt.date) -> dict[int, list[dict
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not commitment_ids:
         return out
+    # The latest reading that counts as a claim on ``day``: the status rule's own filter.
+    reading = Subquery(
+        TargetReading.objects.filter(claim_filter(day, "update__"), target=OuterRef("pk"))
+        .order_by("-update__as_of", "-update__created_at", "-update__id")
+        .values("value")[:1]
+    )
     rows = (
         Target.objects.filter(commitment_id__in=commitment_ids)
-        .annotate(reading=_latest_reading(_claims_on(day)))
+        .annotate(reading=reading)
         .order_by("commitment_id", "order")
         .values("commitment_id", "metric", "text", "value", "unit", "reading", "baseline_value", "baseline_year")
     )
