@@ -158,3 +158,28 @@ def test_inactive_user_is_refused(world):
     client = cast.client(None)
     assert not client.login(username="reporter", password="pass-for-tests-1")
     assert client.get("/").status_code == 302
+
+
+HTMX_PARTIALS = [
+    ("/", '<div id="ledger-table"'),
+    ("/?kind=practical_matter", '<div id="ledger-table"'),
+    ("/dashboard/?as_of=2017-06-30", '<div id="board">'),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_htmx_partials_for_each_role(world, role):
+    """htmx requests get the partial alone, under the same permissions as the full page."""
+    cast = world["cast"]
+    client = cast.client(None if role == "anon" else role)
+    for path, start in HTMX_PARTIALS:
+        response = client.get(path, HTTP_HX_REQUEST="true")
+        want = STAFF[role]
+        if want == L:
+            assert response.status_code == 302, path
+            continue
+        assert response.status_code == want, (path, response.status_code)
+        if want == 200:
+            body = response.content.decode()
+            assert body.strip().startswith(start), path
+            assert "<html" not in body
