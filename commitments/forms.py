@@ -186,14 +186,14 @@ class AssignForm(forms.ModelForm):
         widgets = {
             "start_date": DateInput(),
             "due_date": DateInput(),
-            "co_units": forms.SelectMultiple(attrs={"size": 8}),
+            "co_units": forms.CheckboxSelectMultiple(attrs={"class": "checkgrid"}),
         }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead_unit"].queryset = Department.objects.order_by("name")
         self.fields["co_units"].queryset = Department.objects.order_by("name")
-        self.fields["co_units"].help_text = _("按住 Ctrl 可多选。")
+        self.fields["co_units"].help_text = _("可多选；牵头单位不会同时作为配合单位。")
 
 
 class MilestoneForm(forms.ModelForm):
