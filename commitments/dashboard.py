@@ -238,7 +238,7 @@ def _chapter_name(chapter: Section, sections: dict[int, Section], parts: set) ->
     the part's number goes in front."""
     name = f"{chapter.label}{chapter.title}"
     part = sections.get(chapter.parent_id)
-    if len(parts) > 1 and part is not None and part.label:
+    if len(parts) > 1 and chapter.label and part is not None and part.label:
         name = part.label.rstrip("、.．") + name
     return name
 
