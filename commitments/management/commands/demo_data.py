@@ -185,7 +185,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             depts = self._departments()
             users = self._users(depts)
-            assigned = self._assign(rep, depts)
+            assigned = self._assign(rep, depts, by=users["supervisor"])
         created, reviewed = self._history(rep, depts, users, day)
 
         out.write(f"报告 report: {rep.title}")
@@ -256,7 +256,7 @@ class Command(BaseCommand):
         printed.append(("<prefix>_lly", "<prefix>_lly-2017", "其他单位联络员 other departments' reporters"))
         return {"supervisor": sup, "reporters": reporters, "printed": printed}
 
-    def _assign(self, report: Report, depts: dict[str, Department]) -> int:
+    def _assign(self, report: Report, depts: dict[str, Department], *, by) -> int:
         n = 0
         part3 = depts[GOVERNMENT_OFFICE]
         for c in report.commitments.filter(lead_unit__isnull=True).select_related("section"):
@@ -273,7 +273,7 @@ class Command(BaseCommand):
             # Through the service so the history records the assignment.
             services.commitment_assign(
                 commitment=c,
-                by=None,
+                by=by,
                 lead_unit=lead,
                 co_units=[co] if co else [],
                 responsible_person=f"{lead.short_name or lead.name}主要负责同志",
