@@ -456,6 +456,32 @@ DIGEST_SECTIONS: list[tuple[str, str, str]] = [  # kind, heading, short label fo
 ]
 
 
+# Lamp colours for mail clients (background, text), as in the XLSX export.
+LAMP_COLORS = {
+    Rag.RED: ("#ffc7ce", "#9c0006"),
+    Rag.YELLOW: ("#ffeb9c", "#7a5c00"),
+    Rag.GREEN: ("#c6efce", "#006100"),
+    Rag.COMPLETED: ("#b4c6e7", "#1f3864"),
+    Rag.COMPLETED_LATE: ("#d9d2e9", "#3f3151"),
+    Rag.NOT_STARTED: ("#e7e6e6", "#444444"),
+}
+
+
+def _display(ctx: dict[str, Any]) -> dict[str, Any]:
+    """What a row shows, worked out here rather than in template tags: a digest may list
+    dozens of rows for a thousand people, and template logic per row is the slow part."""
+    if ctx.get("overdue_days"):
+        when, color = f"逾期{ctx['overdue_days']}天", "#c62828"
+    elif ctx.get("days_since_update"):
+        when, color = f"{ctx['days_since_update']}天未更新", "#555555"
+    elif ctx.get("update_as_of"):
+        when, color = f"截至{ctx['update_as_of']}的进展", "#555555"
+    else:
+        when, color = f"剩{ctx['days_left']}天", "#555555"
+    bg, fg = LAMP_COLORS.get(ctx.get("rag"), LAMP_COLORS[Rag.NOT_STARTED])
+    return {**ctx, "when": when, "when_color": color, "lamp_bg": bg, "lamp_fg": fg, "pct": f"{ctx['percent']}%"}
+
+
 def digest_context(*, name: str, day: dt.date, items: list[dict[str, Any]]) -> dict[str, Any]:
     """The template context of one digest, from the items' stored contexts alone."""
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -464,7 +490,7 @@ def digest_context(*, name: str, day: dt.date, items: list[dict[str, Any]]) -> d
         # An escalated item is listed once, under the escalation heading.
         if i["kind"] == Kind.OVERDUE and i["context"]["code"] in escalated_codes:
             continue
-        by_kind[i["kind"]].append(i["context"])
+        by_kind[i["kind"]].append(_display(i["context"]))
     sections = []
     for kind, heading, short in DIGEST_SECTIONS:
         entries = sorted(by_kind.get(kind, []), key=lambda x: (x["due_date"], x["code"]))
@@ -483,7 +509,7 @@ def digest_context(*, name: str, day: dt.date, items: list[dict[str, Any]]) -> d
 
 
 def reporting_call_context(*, name: str, day: dt.date, items: list[dict[str, Any]]) -> dict[str, Any]:
-    entries = sorted((i["context"] for i in items), key=lambda x: (x["due_date"], x["code"]))
+    entries = sorted((_display(i["context"]) for i in items), key=lambda x: (x["due_date"], x["code"]))
     _, reporting_day = reporting_call_window(day)
     return {
         "name": name,
