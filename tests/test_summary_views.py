@@ -142,3 +142,24 @@ def test_generate_now_works_while_redis_is_down(people, caplog, django_capture_o
     assert response.status_code == 302
     assert Summary.objects.get(kind="on_demand").state == Summary.State.QUEUED
     assert "could not queue summary_build" in caplog.text
+
+
+def test_the_web_ui_records_updates_while_redis_is_down(anyang, settings, tmp_path, django_capture_on_commit_callbacks):
+    """Recording progress never waits on Celery: with the broker unreachable the update is
+    saved and the page answers at once; reminders pick it up on their next run."""
+    from commitments.models import ProgressUpdate
+    from tests.test_progress_updates import form_data
+    from tests.webutil import make_cast
+
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path},
+    }}  # fmt: skip
+    cast = make_cast(anyang)
+    started = time.monotonic()
+    with broker(CLOSED_PORT_BROKER), django_capture_on_commit_callbacks(execute=True):
+        response = cast.client("reporter").post(
+            f"/c/{cast.mine.pk}/update/", form_data(cast.mine, narrative="Redis 停了也能报送")
+        )
+    assert time.monotonic() - started < 3
+    assert response.status_code in (200, 302)
+    assert ProgressUpdate.objects.filter(commitment=cast.mine, narrative="Redis 停了也能报送").exists()
