@@ -32,12 +32,10 @@ from commitments.ingest import (
 )
 from commitments.ingest.numerals import cn_to_int
 from commitments.ingest.summary import counts
+from tests.seedfile import raw_seed_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "commitments" / "data" / "anyang-2017-government-work-report.txt"
-SEED = Path("/work/shared/seeds/anyang-2017-government-work-report.txt")
-
-needs_seed = pytest.mark.skipif(not SEED.is_file(), reason="shared seed file not present")
 
 
 @cache
@@ -592,9 +590,8 @@ def test_due_dates(anyang):
 # ----------------------------------------------------------------------------- copies, encodings
 
 
-@needs_seed
 def test_eightfold_seed_equals_bundled_copy(anyang):
-    raw = SEED.read_bytes()
+    raw = raw_seed_bytes()
     assert raw == BUNDLED.read_bytes() * 8
     eight = parse_report(raw)
     assert eight.copies == 8

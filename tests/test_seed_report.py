@@ -3,7 +3,6 @@
 import datetime as dt
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,8 +12,8 @@ from commitments.ingest import ReportFormatError
 from commitments.models import Commitment, Department, ProgressUpdate, Report, Section, Target
 from commitments.services import BUNDLED_REPORT, report_seed
 from tests.factories import UserFactory
+from tests.seedfile import raw_seed_bytes
 
-RAW_SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "anyang-2017-government-work-report.txt"
 
 
 def snapshot(report: Report) -> list[tuple]:
@@ -93,9 +92,11 @@ def test_running_it_again_changes_nothing(anyang):
     assert "无变化" in out and "新增 created 0" in out
 
 
-def test_the_raw_eightfold_file_gives_the_same_ledger(anyang):
+def test_the_raw_eightfold_file_gives_the_same_ledger(anyang, tmp_path):
     before = snapshot(anyang), target_snapshot(anyang)
-    out = run(str(RAW_SEED))
+    raw = tmp_path / "as-received.txt"
+    raw.write_bytes(raw_seed_bytes())
+    out = run(str(raw))
     anyang.refresh_from_db()
     assert Report.objects.filter(city="安阳").count() == 1
     assert (snapshot(anyang), target_snapshot(anyang)) == before
@@ -271,3 +272,47 @@ class TestDatabaseInvariants:
         u.narrative = "rewritten"
         with pytest.raises(Exception, match="只能追加"):
             u.save()
+
+
+OTHER_CITY = """\
+2018年郑州市政府工作报告
+
+各位代表：
+一、2017年工作回顾
+2017年，全市生产总值9130亿元，增长8.2%。全年新增贷款1200亿元。
+二、2018年工作安排
+今年经济社会发展的主要预期目标是：生产总值增长8%，城镇新增就业12万人。
+（一）推动产业转型升级。坚持制造业高质量发展。
+壮大先进制造业。全年新增贷款1300亿元。新建三个产业园区。实施工业技改项目300个至400个。
+（二）打好污染防治攻坚战。坚持生态优先。
+推进大气污染防治。全面淘汰燃煤锅炉。实施蓝天保卫战三年行动计划。
+重点办好十大民生工程：
+1.新建改扩建中小学50所，新增学位6万个。
+2.新建高速公路100公里。
+三、加强政府自身建设
+（一）建设法治政府。全面推进依法行政，年底前完成政务服务改革。
+"""
+
+
+def test_another_citys_report_is_seeded_beside_anyang_without_code_changes(anyang, tmp_path):
+    f = tmp_path / "zhengzhou-2018.txt"
+    f.write_bytes(OTHER_CITY.encode("gbk"))  # as many government files arrive
+    anyang_before = snapshot(anyang)
+
+    out = run(str(f))
+
+    zz = Report.objects.get(city="郑州", year=2018)
+    assert zz.encoding == "gb18030"
+    assert "郑州" in out
+    assert zz.commitments.filter(kind="main_target").count() == 2
+    matters = zz.commitments.filter(kind="practical_matter").order_by("matter_number")
+    assert [m.matter_number for m in matters] == [1, 2]
+    assert matters[1].targets.get().value == Decimal("100")
+    loans = Target.objects.get(commitment__report=zz, metric__contains="新增贷款")
+    assert (loans.value, loans.baseline_value, loans.baseline_year) == (Decimal("1300"), Decimal("1200"), 2017)
+    parks = Target.objects.get(commitment__report=zz, metric__contains="产业园区")
+    assert parks.value == Decimal("3")  # written in Chinese: 三个
+    plan = zz.commitments.get(text__contains="三年行动计划")
+    assert plan.due_date == dt.date(2020, 12, 31)
+    assert plan.kind == "pollution"
+    assert snapshot(anyang) == anyang_before
