@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 
 from commitments.models import Commitment, Department, Membership, ProgressUpdate, Report
-from tests.factories import DepartmentFactory, MembershipFactory, UserFactory
+from tests.factories import DepartmentFactory, MembershipFactory
 
 PASSWORD = "pass-for-tests-1"
 
@@ -39,17 +42,33 @@ class Cast:
         return c
 
 
+@cache
+def _password_hash() -> str:
+    # Hashing is slow on purpose (PBKDF2); six users per test would spend seconds on it.
+    # One hash per process, shared by every cast member, keeps real logins working.
+    return make_password(PASSWORD)
+
+
+def _user(username: str, first_name: str = "") -> AbstractBaseUser:
+    return get_user_model().objects.create(
+        username=username,
+        first_name=first_name,
+        email=f"{username}@example.gov.cn",
+        password=_password_hash(),
+    )
+
+
 def make_cast(report: Report) -> Cast:
     dept = DepartmentFactory(name="市测试住建局")
     other = DepartmentFactory(name="市测试交通局")
     office = DepartmentFactory(name="市测试督查室", is_supervision_office=True)
     gov = DepartmentFactory(name="市测试政府办")
-    reporter = UserFactory(username="reporter", first_name="张联络")
-    manager = UserFactory(username="manager")
-    supervisor = UserFactory(username="supervisor", first_name="王督查")
-    leader = UserFactory(username="leader")
-    nobody = UserFactory(username="nobody")
-    other_reporter = UserFactory(username="other_reporter")
+    reporter = _user("reporter", "张联络")
+    manager = _user("manager")
+    supervisor = _user("supervisor", "王督查")
+    leader = _user("leader")
+    nobody = _user("nobody")
+    other_reporter = _user("other_reporter")
     MembershipFactory(user=reporter, department=dept, role=Membership.Role.REPORTER)
     MembershipFactory(user=manager, department=dept, role=Membership.Role.MANAGER)
     MembershipFactory(user=supervisor, department=office, role=Membership.Role.SUPERVISOR)
