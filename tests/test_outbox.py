@@ -24,7 +24,7 @@ from commitments.notifications import (
     outbox_retry_now,
 )
 from commitments.reminders import reminders_run
-from tests.celery_util import CLOSED_PORT_BROKER, broker
+from tests.celery_util import CLOSED_PORT_BROKER, E2E_BROKER, broker
 from tests.factories import UserFactory
 from tests.jobs_world import DAY, at, frozen, make_world
 from tests.mailbackends import FlakyBackend
@@ -218,6 +218,14 @@ def test_queueing_with_redis_down_does_not_raise(caplog, django_capture_on_commi
     assert "could not queue outbox_flush" in caplog.text
 
 
+@pytest.fixture
+def own_broker():
+    """Transactional tests run their on-commit hooks: keep what they queue out of the
+    development Redis (database 0), in a database of their own, flushed around the test."""
+    with broker(E2E_BROKER, flush=True):
+        yield
+
+
 def _race(n_threads: int, target) -> list:
     """Run ``target`` in n threads released at the same instant; each closes its own
     database connection."""
@@ -245,7 +253,7 @@ def _race(n_threads: int, target) -> list:
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_two_reminder_runs_at_once_record_each_item_once():
+def test_two_reminder_runs_at_once_record_each_item_once(own_broker):
     world = make_world()
     with frozen(DAY):
         _race(4, lambda: reminders_run(day=DAY))
@@ -260,7 +268,7 @@ def test_two_reminder_runs_at_once_record_each_item_once():
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_workers_flushing_at_once_send_each_email_once(settings):
+def test_workers_flushing_at_once_send_each_email_once(settings, own_broker):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     user = UserFactory(password=None)
     for i in range(40):
@@ -274,7 +282,7 @@ def test_workers_flushing_at_once_send_each_email_once(settings):
 
 @postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_sender_waits_for_a_digest_being_written():
+def test_a_sender_waits_for_a_digest_being_written(own_broker):
     """The sender's claim (an UPDATE) waits on the row lock the writer holds, so it never
     sends a digest half filled."""
     from django.db import transaction
