@@ -10,20 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.encoding import escape_uri_path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from . import clock, services
 from .access import can_assign, can_review, can_update, can_view, roles_of, visible_commitments
@@ -54,8 +57,14 @@ def staff_required(view):
     """Logged in and holding some role; anyone else is refused (403)."""
 
     @wraps(view)
-    @login_required
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if request.htmx:
+                # A partial swap would put the login page inside the table; send the
+                # browser there instead (the session ran out while the page was open).
+                url = f"{resolve_url(settings.LOGIN_URL)}?next={quote(request.htmx.current_url_abs_path or '/')}"
+                return HttpResponseClientRedirect(url)
+            return redirect_to_login(request.get_full_path())
         if not roles_of(request.user).is_staff_user:
             raise PermissionDenied(_("您没有使用督办台账的权限。"))
         return view(request, *args, **kwargs)
