@@ -226,3 +226,17 @@ def test_queued_and_abandoned_builds_are_picked_up_again(ledger, settings, djang
             assert sorted(summaries.summaries_resume_stalled()) == sorted([queued.pk, running.pk])
         assert len(callbacks) == 2
         assert summary_build(running.pk) is True  # the dead build is taken over
+
+
+def test_the_admin_pages_render(ledger, admin_client):
+    from django.urls import reverse
+
+    s = build("weekly", MONDAY, ledger["report"])
+    summaries.summary_mail(s)
+    preference_set(user=ledger["leader"], kind=EmailKind.DUE_SOON, enabled=False)
+    for name in ["summary", "notification", "notificationitem", "notificationpreference"]:
+        assert admin_client.get(reverse(f"admin:commitments_{name}_changelist")).status_code == 200, name
+    page = admin_client.get(reverse("admin:commitments_summary_change", args=[s.pk])).content.decode()
+    assert reverse("summary_detail", args=[s.pk]) in page
+    n = Notification.objects.first()
+    assert admin_client.get(reverse("admin:commitments_notification_change", args=[n.pk])).status_code == 200
