@@ -47,9 +47,9 @@ db: install compilemessages
 run: system-deps install redis db
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	@echo ""
-	@echo "督办台账 running on http://127.0.0.1:$(PORT)/  (demo users and passwords are printed above)"
+	@echo "督办台账 on http://127.0.0.1:$(PORT)/ — the ledger's today is $(DEMO_AS_OF); demo users and passwords are printed above"
 	@echo ""
-	PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+	LEDGER_TODAY=$(DEMO_AS_OF) PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 
 test: system-deps install-test redis compilemessages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
