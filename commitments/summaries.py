@@ -591,10 +591,45 @@ def summaries_send_due(*, kind: str, day: dt.date | None = None, dry_run: bool =
     return out
 
 
+SUMMARIES_TASK = "commitments.summaries_send_due"
+
+
+def summaries_missed(*, now: dt.datetime | None = None) -> list[int]:
+    """Scheduled summaries beat should have started in the last SUMMARY_CATCH_UP_HOURS but
+    that do not exist (Redis was down at 08:00 Monday: beat's tick is lost). Reads the
+    schedules as edited in the admin: a disabled one is not caught up. Returns the ids of
+    the summaries asked for (their build is queued; the build mails them)."""
+    import json
+
+    from django_celery_beat.models import PeriodicTask
+
+    now = now or timezone.now()
+    since = now - dt.timedelta(hours=settings.SUMMARY_CATCH_UP_HOURS)
+    asked: list[int] = []
+    for task in PeriodicTask.objects.filter(enabled=True, task=SUMMARIES_TASK, crontab__isnull=False).select_related(
+        "crontab"
+    ):
+        kind = json.loads(task.kwargs or "{}").get("period", Summary.Kind.WEEKLY)
+        if kind not in (Summary.Kind.WEEKLY, Summary.Kind.MONTHLY):
+            continue
+        fired_at = now + task.crontab.schedule.remaining_estimate(since)
+        if fired_at > now:
+            continue  # no tick in the window
+        # The day the job would have run on (the pinned demo day, if there is one).
+        day = clock.today() if settings.LEDGER_TODAY else timezone.localdate(fired_at)
+        _, end = summary_period(kind, day)
+        for report in current_reports(day):
+            if not Summary.objects.filter(report=report, kind=kind, period_end=end).exists():
+                asked.append(summary_request(kind=kind, day=day, report=report).pk)
+    return asked
+
+
 def summaries_resume_stalled() -> list[int]:
-    """Queued summaries no worker picked up (Redis was down when they were asked for) and
-    running ones whose worker died: queue their build again. The build's claim makes an
-    extra queueing harmless."""
+    """The summaries' catch-up, every few minutes: queued summaries no worker picked up
+    (Redis was down when they were asked for) and running ones whose worker died are queued
+    again — the build's claim makes an extra queueing harmless — and scheduled summaries
+    whose beat tick was lost are asked for (``summaries_missed``)."""
+    missed = summaries_missed()
     cutoff = timezone.now() - dt.timedelta(seconds=settings.SUMMARY_STALLED_AFTER_SECONDS)
     ids = list(
         Summary.objects.filter(state=Summary.State.QUEUED, created_at__lt=cutoff).values_list("pk", flat=True)
@@ -603,4 +638,4 @@ def summaries_resume_stalled() -> list[int]:
     )
     for pk in ids:
         dispatch_on_commit("summary_build", summary_id=pk)
-    return ids
+    return missed + ids

@@ -240,3 +240,38 @@ def test_the_admin_pages_render(ledger, admin_client):
     assert reverse("summary_detail", args=[s.pk]) in page
     n = Notification.objects.first()
     assert admin_client.get(reverse("admin:commitments_notification_change", args=[n.pk])).status_code == 200
+
+
+def test_a_summary_whose_beat_tick_was_lost_is_started_late(ledger, settings, django_capture_on_commit_callbacks):
+    """Redis was down at 08:00 on Monday: beat could not queue the weekly summary. The
+    catch-up asks for it once Redis is back — within SUMMARY_CATCH_UP_HOURS, once, and only
+    for schedules that are enabled."""
+    import io
+
+    import time_machine
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    from tests.jobs_world import at
+
+    settings.LEDGER_TODAY = None
+    settings.SUMMARY_CATCH_UP_HOURS = 48
+    call_command("setup_schedules", stdout=io.StringIO())
+    with time_machine.travel(at(MONDAY, 7, 55), tick=False):
+        # Not yet time for this week's (the one at 08:00 on 9 October is 48 h + ago).
+        assert summaries.summaries_missed() == []
+    with time_machine.travel(at(MONDAY, 9, 30), tick=False), django_capture_on_commit_callbacks() as callbacks:
+        asked = summaries.summaries_missed()
+        assert summaries.summaries_missed() == []  # once
+    assert len(asked) == 1 and len(callbacks) == 1  # its build is queued after commit
+    s = Summary.objects.get(pk=asked[0])
+    assert (s.kind, s.period_end) == ("weekly", dt.date(2017, 10, 15))
+
+    # A first deployment on Wednesday does not send Monday's summary, and a schedule the
+    # office switched off is not caught up.
+    Summary.objects.all().delete()
+    with time_machine.travel(at(dt.date(2017, 10, 18), 10, 0), tick=False):
+        assert summaries.summaries_missed() == []
+    PeriodicTask.objects.filter(task="commitments.summaries_send_due").update(enabled=False)
+    with time_machine.travel(at(MONDAY, 9, 30), tick=False):
+        assert summaries.summaries_missed() == []

@@ -176,6 +176,9 @@ EMAIL_SENDING_LEASE_SECONDS = env.int("EMAIL_SENDING_LEASE_SECONDS", default=20 
 # A queued summary no worker picked up (Redis was down) is re-enqueued after this long;
 # a running one whose heartbeat stopped is rebuilt.
 SUMMARY_STALLED_AFTER_SECONDS = env.int("SUMMARY_STALLED_AFTER_SECONDS", default=120)
+# A weekly/monthly summary whose beat tick was lost (Redis down) is started late, if the
+# tick was at most this long ago (not on a first deployment days after it).
+SUMMARY_CATCH_UP_HOURS = env.int("SUMMARY_CATCH_UP_HOURS", default=48)
 
 # Email: console in development, SMTP in production (EMAIL_URL=smtp://user:pass@host:587).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -64,7 +64,8 @@ DEFAULTS = [
         "摘要补做 summary catch-up (every 5 minutes)",
         "commitments.summaries_resume_stalled",
         every_seconds=300,
-        description="Queues again summaries asked for while Redis was down, or whose worker died.",
+        description="Queues again summaries asked for while Redis was down or whose worker died, "
+        "and starts a weekly/monthly summary whose beat tick was lost.",
     ),
 ]
 
