@@ -55,9 +55,16 @@ def test_demo_history(anyang):
     assert states.get("accepted", 0) > states.get("returned", 0) > 0
     assert updates.filter(corrects__isnull=False).exists()  # returned, then corrected
     assert updates.filter(review_state="submitted").exists()  # the latest still waiting
-    # created on the day it describes, so the as-of rebuild sees it then
-    u = updates.order_by("?").first()
-    assert u.created_at.astimezone(end_of_day(u.as_of).tzinfo).date() == u.as_of
+    # a monthly report is written on the day it describes, a correction a few days later
+    # about the same day: so the as-of rebuild sees each when it was written
+    tz = end_of_day(dt.date(2017, 1, 1)).tzinfo
+    for u in updates.select_related("corrects"):
+        written = u.created_at.astimezone(tz).date()
+        if u.corrects_id is None:
+            assert written == u.as_of
+        else:
+            assert u.as_of == u.corrects.as_of
+            assert written > u.corrects.reviewed_at.astimezone(tz).date() >= u.as_of
 
     # a living picture: some late, some stale, most moving
     lamps = [s.status.rag for s in commitment_states(anyang.commitments.all(), day=dt.date(2017, 5, 31)).values()]
