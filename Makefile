@@ -57,6 +57,8 @@ test: system-deps install-test redis compilemessages
 bench: install-test
 	$(BIN)/python tests/bench/bench_parse.py
 	$(BIN)/python tests/bench/bench_seed.py
+	$(BIN)/python tests/bench/bench_web.py
+	$(BIN)/python tests/bench/bench_jobs.py
 
 lint: install-test
 	$(BIN)/ruff check .

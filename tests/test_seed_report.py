@@ -15,7 +15,6 @@ from tests.factories import UserFactory
 from tests.seedfile import raw_seed_bytes
 
 
-
 def snapshot(report: Report) -> list[tuple]:
     return list(
         report.commitments.order_by("seq").values_list(
