@@ -125,15 +125,7 @@ def _target_rows(targets: list[Target], readings: dict[int, Decimal]) -> list[Ta
     rows = []
     for t in targets:
         reading = readings.get(t.pk)
-        fraction = target_fraction(
-            TargetInput(
-                value=t.value,
-                direction=t.direction,
-                qualifier=t.qualifier,
-                baseline=t.baseline_value,
-                reading=reading,
-            )
-        )
+        fraction = target_fraction(TargetInput.of(t, reading))
         rows.append(TargetRow(target=t, reading=reading, fraction=fraction))
     return rows
 

@@ -467,16 +467,7 @@ def progress_update_record(
             t for t in commitment.targets.all() if t.value is not None and t.direction != "achieve"
         ]
         computed = percent_of(
-            targets=[
-                TargetInput(
-                    value=t.value,
-                    direction=t.direction,
-                    qualifier=t.qualifier,
-                    baseline=t.baseline_value,
-                    reading=readings.get(t),
-                )
-                for t in all_numeric
-            ],
+            targets=[TargetInput.of(t, readings.get(t)) for t in all_numeric],
             claim=None,
         )
         percent = Decimal(str(computed)).quantize(Decimal("0.1"))

@@ -55,6 +55,17 @@ class TargetInput:
     baseline: Decimal | None
     reading: Decimal | None  # latest reading as of the day, None if never read
 
+    @classmethod
+    def of(cls, target, reading: Decimal | None) -> TargetInput:
+        """From a Target row (anything with value, direction, qualifier, baseline_value)."""
+        return cls(
+            value=target.value,
+            direction=target.direction,
+            qualifier=target.qualifier,
+            baseline=target.baseline_value,
+            reading=reading,
+        )
+
 
 @dataclass(frozen=True)
 class ClaimInput:

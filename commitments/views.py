@@ -333,15 +333,7 @@ def _target_views(targets: list[Target], timeline: list[ProgressUpdate], day: dt
             if u.review_state == ProgressUpdate.Review.ACCEPTED:
                 verified.setdefault(r.target_id, r.value)
     def frac(t: Target, reading) -> float | None:
-        return target_fraction(
-            TargetInput(
-                value=t.value,
-                direction=t.direction,
-                qualifier=t.qualifier,
-                baseline=t.baseline_value,
-                reading=reading,
-            )
-        )
+        return target_fraction(TargetInput.of(t, reading))
 
     out = []
     for t in targets:
