@@ -98,6 +98,8 @@ def test_every_message_has_an_english_translation():
     entries = text.split("\n\n")[1:]
     empty = []
     for e in entries:
+        # A long string is written as msgstr "" followed by continuation lines: join them.
+        e = re.sub(r'"\n"', "", e)
         msgid = re.search(r'^msgid "(.*)"', e, re.M)
         strs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"', e, re.M)
         if msgid and msgid.group(1) and any(s == "" for s in strs):
