@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import Commitment, Report, Section, Target, TargetReading
-from .selectors import CommitmentState, claim_filter, commitment_states
+from .selectors import CommitmentState, accepted_filter, claim_filter, commitment_states
 from .status import Rag, TargetInput, target_fraction
 
 # Display order of the lamps: what needs attention first.
@@ -105,13 +105,17 @@ class Dashboard:
         return out
 
 
-def readings_on(target_ids: list[int], day: dt.date) -> dict[int, Decimal]:
-    """Latest claimed reading of each target as of ``day`` (one query). Uses the same
-    notion of "known on that day" as the status rules (selectors.claim_filter)."""
+def readings_on(
+    target_ids: list[int], day: dt.date, *, verified_only: bool = False
+) -> dict[int, Decimal]:
+    """Latest claimed (or, with ``verified_only``, accepted) reading of each target as of
+    ``day`` (one query). Uses the same notion of "known on that day" as the status rules
+    (selectors.claim_filter / accepted_filter)."""
     if not target_ids:
         return {}
+    known = (accepted_filter if verified_only else claim_filter)(day, "update__")
     rows = (
-        TargetReading.objects.filter(claim_filter(day, "update__"), target_id__in=target_ids)
+        TargetReading.objects.filter(known, target_id__in=target_ids)
         .order_by("target_id", "update__as_of", "update__created_at", "update_id")
         .values_list("target_id", "value")
     )
@@ -131,12 +135,30 @@ def _target_rows(targets: list[Target], readings: dict[int, Decimal]) -> list[Ta
 
 
 def dashboard_build(
-    *, report: Report, commitments: QuerySet[Commitment], day: dt.date, list_limit: int = 15
+    *,
+    report: Report,
+    commitments: QuerySet[Commitment],
+    day: dt.date,
+    list_limit: int = 15,
+    verified_only: bool = False,
 ) -> Dashboard:
     """The dashboard of ``report`` restricted to ``commitments`` (what the viewer may see,
-    or the public ones), as of ``day``. A fixed number of queries."""
+    or the public ones), as of ``day``. A fixed number of queries.
+
+    ``verified_only`` (the public page) shows what the supervision office has accepted,
+    never a department's unreviewed claim."""
     qs = commitments.filter(report=report)
     states = commitment_states(qs, day=day)
+    if verified_only:
+        states = {
+            pk: replace(
+                s,
+                status=s.verified,
+                claimed_status=s.verified_status,
+                last_update_as_of=s.last_verified_as_of,
+            )
+            for pk, s in states.items()
+        }
     rows = list(qs.select_related("lead_unit").order_by("seq"))
     sections = {s.pk: s for s in Section.objects.filter(report=report)}
 
@@ -175,7 +197,9 @@ def dashboard_build(
     )
     for t in panel_targets:
         targets_by_c[t.commitment_id].append(t)
-    readings = readings_on([t.pk for t in panel_targets if t.value is not None], day)
+    readings = readings_on(
+        [t.pk for t in panel_targets if t.value is not None], day, verified_only=verified_only
+    )
 
     def item(c: Commitment) -> ItemRow:
         return ItemRow(c, states[c.pk], _target_rows(targets_by_c.get(c.pk, []), readings))

@@ -773,6 +773,7 @@ def public_report(request: HttpRequest, pk: int) -> HttpResponse:
         commitments=Commitment.objects.filter(is_public=True, in_source=True),
         day=day,
         list_limit=30,
+        verified_only=True,
     )
     return render(
         request,

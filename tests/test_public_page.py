@@ -58,3 +58,24 @@ def test_public_page_is_read_only(cast):
     body = cast.client(None).get(f"/public/{cast.report.pk}/").content.decode()
     assert "<form" not in body.split("</header>", 1)[1]
     assert cast.client(None).post(f"/public/{cast.report.pk}/").status_code == 405
+
+
+def test_the_public_sees_only_what_the_supervision_office_accepted(cast):
+    from commitments.services import update_review_accept
+    from commitments.status import Rag
+
+    cast.report.is_public = True
+    cast.report.save()
+
+    def public_completed() -> int:
+        board = cast.client(None).get(f"/public/{cast.report.pk}/").context["board"]
+        return dict((rag, n) for rag, _label, n, _share in board.by_rag)[Rag.COMPLETED]
+
+    before = public_completed()
+    claim = record(cast.mine, cast.reporter, status="completed", percent=None)
+    staff = cast.client("supervisor").get("/dashboard/").context["board"]
+    assert dict((r, n) for r, _l, n, _s in staff.by_rag)[Rag.COMPLETED] >= 1  # staff see the claim
+    assert public_completed() == before  # the public does not, until it is verified
+
+    assert update_review_accept(update=claim, reviewer=cast.supervisor)
+    assert public_completed() == before + 1
