@@ -75,8 +75,12 @@ def report_seed(
     raw: bytes,
     source_name: str = "",
     progress: Callable[[Iterable[T]], Iterable[T]] = _identity,
+    refresh_targets: bool = False,
 ) -> SeedResult:
     """Parse a work report and write it into the ledger.
+
+    Targets are read again only for a sentence that changed (or with ``refresh_targets``,
+    after a parser upgrade): a figure staff corrected in the admin stays corrected.
 
     Safe to repeat: the same report again changes nothing; a changed sentence is
     updated in place; a sentence gone from the report is marked ``in_source=False``
@@ -87,10 +91,14 @@ def report_seed(
     """
     parsed = parse_report(raw)
     with transaction.atomic():
-        return _write(parsed, source_name=source_name, progress=progress)
+        return _write(
+            parsed, source_name=source_name, progress=progress, refresh_targets=refresh_targets
+        )
 
 
-def _write(parsed: ParsedReport, *, source_name: str, progress) -> SeedResult:
+def _write(
+    parsed: ParsedReport, *, source_name: str, progress, refresh_targets: bool
+) -> SeedResult:
     sha = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
     report, created = Report.objects.select_for_update().get_or_create(
         city=parsed.city,
@@ -115,7 +123,7 @@ def _write(parsed: ParsedReport, *, source_name: str, progress) -> SeedResult:
     result.warnings = [w.message + (f"：{w.text}" if w.text else "") for w in parsed.warnings]
 
     sections = _write_sections(report, parsed)
-    _write_commitments(report, parsed, sections, result, progress)
+    _write_commitments(report, parsed, sections, result, progress, refresh_targets)
     return result
 
 
@@ -213,6 +221,7 @@ def _write_commitments(
     sections: dict[str, Section],
     result: SeedResult,
     progress,
+    refresh_targets: bool,
 ) -> None:
     existing = list(report.commitments.select_related("section").prefetch_related("targets"))
     pairs = _match(existing, parsed.commitments)
@@ -273,7 +282,8 @@ def _write_commitments(
             result.commitments_updated += 1
         else:
             result.commitments_unchanged += 1
-        result.targets_written += _write_targets(commitment, pc.targets)
+        if refresh_targets or "text" in changed:
+            result.targets_written += _write_targets(commitment, pc.targets)
 
     if new:
         created = bulk_create_with_history([c for c, _ in new], Commitment)

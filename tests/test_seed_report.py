@@ -315,3 +315,16 @@ def test_another_citys_report_is_seeded_beside_anyang_without_code_changes(anyan
     assert plan.due_date == dt.date(2020, 12, 31)
     assert plan.kind == "pollution"
     assert snapshot(anyang) == anyang_before
+
+
+def test_a_target_corrected_by_staff_survives_a_reseed_unless_refreshed(anyang):
+    t = Target.objects.get(commitment__report=anyang, metric="新增贷款")
+    Target.objects.filter(pk=t.pk).update(value=Decimal("165"), qualifier="strive")
+
+    run()
+    t.refresh_from_db()
+    assert (t.value, t.qualifier) == (Decimal("165"), "strive")
+
+    run("--refresh-targets")
+    t.refresh_from_db()
+    assert (t.value, t.qualifier) == (Decimal("160"), "")

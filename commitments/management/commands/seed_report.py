@@ -26,8 +26,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--public", action="store_true", help="mark the report public (政务公开)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--refresh-targets",
+            action="store_true",
+            help="read the targets of unchanged sentences again (after a parser upgrade); "
+            "this overwrites target corrections made in the admin",
+        )
 
-    def handle(self, *args, path: str, public: bool, no_progress: bool, **options) -> None:
+    def handle(
+        self, *args, path: str, public: bool, no_progress: bool, refresh_targets: bool, **options
+    ) -> None:
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"找不到报告文件 / no such file: {file}")
@@ -38,7 +46,10 @@ class Command(BaseCommand):
 
         try:
             result = report_seed(
-                raw=report_read_file(file), source_name=file.name, progress=progress
+                raw=report_read_file(file),
+                source_name=file.name,
+                progress=progress,
+                refresh_targets=refresh_targets,
             )
         except ReportFormatError as exc:
             raise CommandError(f"未写入任何数据 / nothing written: {exc}") from exc
