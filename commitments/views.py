@@ -30,7 +30,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from . import clock, services
 from .access import can_assign, can_review, can_update, can_view, roles_of, visible_commitments
-from .dashboard import dashboard_build
+from .dashboard import dashboard_build, readings_on
 from .exports import export_queryset, ledger_rows, to_csv, to_xlsx
 from .filters import LedgerFilter
 from .forms import AssignForm, BulkAssignForm, MilestoneForm, ProgressUpdateForm, ReturnForm
@@ -319,34 +319,22 @@ class TargetView:
         return None
 
 
-def _target_views(targets: list[Target], timeline: list[ProgressUpdate], day: dt.date) -> list[TargetView]:
-    """Latest claimed and accepted reading per target, from the timeline already loaded
-    (newest first), by the same rules as the status selector."""
-    claimed: dict[int, object] = {}
-    verified: dict[int, object] = {}
-    for u in timeline:
-        if u.as_of > day:
-            continue
-        for r in u.readings.all():
-            if u.review_state != ProgressUpdate.Review.RETURNED:
-                claimed.setdefault(r.target_id, r.value)
-            if u.review_state == ProgressUpdate.Review.ACCEPTED:
-                verified.setdefault(r.target_id, r.value)
-    def frac(t: Target, reading) -> float | None:
-        return target_fraction(TargetInput.of(t, reading))
-
-    out = []
-    for t in targets:
-        out.append(
-            TargetView(
-                target=t,
-                claimed=claimed.get(t.pk),
-                verified=verified.get(t.pk),
-                fraction=frac(t, claimed.get(t.pk)),
-                verified_fraction=frac(t, verified.get(t.pk)),
-            )
+def _target_views(targets: list[Target], day: dt.date) -> list[TargetView]:
+    """Latest claimed and accepted reading per target on ``day``, by the status rules'
+    own notion of what was known that day (two queries)."""
+    ids = [t.pk for t in targets if t.value is not None]
+    claimed = readings_on(ids, day)
+    verified = readings_on(ids, day, verified_only=True)
+    return [
+        TargetView(
+            target=t,
+            claimed=claimed.get(t.pk),
+            verified=verified.get(t.pk),
+            fraction=target_fraction(TargetInput.of(t, claimed.get(t.pk))),
+            verified_fraction=target_fraction(TargetInput.of(t, verified.get(t.pk))),
         )
-    return out
+        for t in targets
+    ]
 
 
 def _history(commitment: Commitment) -> list[dict]:
@@ -426,7 +414,7 @@ def _detail_context(
         "topic": topic,
         "state": state,
         "day": day,
-        "targets": _target_views(targets, timeline, day),
+        "targets": _target_views(targets, day),
         "qualitative": [t for t in targets if t.value is None or t.direction == "achieve"],
         "milestones": list(commitment.milestones.order_by("due_date", "order")),
         "timeline": timeline,
