@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from .models import Commitment, Membership
+from commitments.models import Commitment, Membership
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from .access import roles_of
-from .models import ProgressUpdate
+from commitments.access import roles_of
+from commitments.models import ProgressUpdate
 
 
 def nav(request: HttpRequest) -> dict:

@@ -15,9 +15,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .forms import DateInput
-from .models import Commitment, Department, Report, Section
-from .status import Rag
+from commitments.forms import DateInput
+from commitments.models import Commitment, Department, Report, Section
+from commitments.rules import Rag
 
 UNASSIGNED = "none"
 

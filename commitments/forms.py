@@ -1,5 +1,5 @@
 """Forms of the staff UI. They turn request data into typed values and inline errors;
-the writes themselves happen in services.py, which checks again what must never pass."""
+the writes themselves happen in commitments.services, which checks again what must never pass."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from .models import Commitment, Department, Milestone, ProgressUpdate, Target
-from .services import evidence_file_check, reading_check, update_as_of_check
+from commitments.models import Commitment, Department, Milestone, ProgressUpdate, Target
+from commitments.validators import evidence_file_check, reading_check, update_as_of_check
 
 
 class DateInput(forms.DateInput):

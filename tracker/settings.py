@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "commitments",
+    "commitments.jobs",
 ]
 
 MIDDLEWARE = [

@@ -8,8 +8,8 @@ from django import template
 from django.utils import formats
 from django.utils.html import format_html
 
-from ..models import ProgressUpdate
-from ..status import Rag
+from commitments.models import ProgressUpdate
+from commitments.rules import Rag
 
 register = template.Library()
 

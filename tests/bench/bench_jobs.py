@@ -179,7 +179,7 @@ def people_with_something_due(day: dt.date) -> set[int]:
     from django.db.models import Q
 
     from commitments.models import Commitment, Membership, ProgressUpdate
-    from commitments.selectors import commitment_states, end_of_day
+    from commitments.selectors.states import commitment_states, end_of_day
 
     qs = Commitment.objects.filter(in_source=True, lead_unit__isnull=False)
     states = commitment_states(qs, day=day)
@@ -232,16 +232,11 @@ def counted(fn):
 def measure(world: World) -> dict:
     from django.core import mail
 
-    from commitments.models import (
-        Commitment,
-        Notification,
-        NotificationItem,
-        ProgressUpdate,
-        Summary,
-    )
-    from commitments.notifications import outbox_flush
-    from commitments.reminders import reminders_run
-    from commitments.summaries import summary_build, summary_request
+    from commitments.jobs.models import Notification, NotificationItem, Summary
+    from commitments.jobs.outbox import outbox_flush
+    from commitments.jobs.reminders import reminders_run
+    from commitments.jobs.summaries import summary_build, summary_request
+    from commitments.models import Commitment, ProgressUpdate
 
     Notification.objects.all().delete()
     NotificationItem.objects.all().delete()

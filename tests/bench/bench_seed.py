@@ -35,7 +35,7 @@ def main() -> None:
     from django.db import connection
 
     from commitments.models import Commitment, Report, Target
-    from commitments.services import report_seed
+    from commitments.services.reports import report_seed
 
     call_command("migrate", verbosity=0)
     raw = source.read_bytes()

@@ -22,7 +22,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from commitments import services
 from commitments.models import (
     COUNT_UNITS,
     Commitment,
@@ -31,6 +30,12 @@ from commitments.models import (
     ProgressUpdate,
     Report,
     Target,
+)
+from commitments.services.assignment import commitment_assign
+from commitments.services.progress import (
+    progress_update_record,
+    update_review_accept,
+    update_review_return,
 )
 
 # name, short name, login prefix
@@ -271,7 +276,7 @@ class Command(BaseCommand):
             if c.kind == Commitment.Kind.GENERAL and roll < 0.1:
                 due = max(dt.date(report.year, 6 if roll < 0.05 else 8, 30 if roll < 0.05 else 31), c.start_date)
             # Through the service so the history records the assignment.
-            services.commitment_assign(
+            commitment_assign(
                 commitment=c,
                 by=by,
                 lead_unit=lead,
@@ -342,7 +347,7 @@ class Command(BaseCommand):
                 created_at = _local(report_day, hour, minute)
                 pk_state = existing.get((c.pk, created_at))
                 if pk_state is None:
-                    update = services.progress_update_record(
+                    update = progress_update_record(
                         commitment=c,
                         author=author,
                         claimed_status=status,
@@ -363,7 +368,7 @@ class Command(BaseCommand):
                 if state == ProgressUpdate.Review.SUBMITTED and review_day <= day:
                     update = ProgressUpdate.objects.get(pk=pk)
                     if roll < 0.12 and not completed:
-                        services.update_review_return(
+                        update_review_return(
                             update=update,
                             reviewer=supervisor,
                             comment=comment,
@@ -372,7 +377,7 @@ class Command(BaseCommand):
                         reviewed += 1
                         state = ProgressUpdate.Review.RETURNED
                     else:
-                        services.update_review_accept(update=update, reviewer=supervisor, now=_local(review_day, 16))
+                        update_review_accept(update=update, reviewer=supervisor, now=_local(review_day, 16))
                         reviewed += 1
                 # A returned update is corrected by its author two days after the return.
                 if state == ProgressUpdate.Review.RETURNED:
@@ -381,7 +386,7 @@ class Command(BaseCommand):
                     if fix_day <= day and (c.pk, fix_at) not in existing:
                         wrong = ProgressUpdate.objects.get(pk=pk)
                         if not wrong.corrections.exists():
-                            fix = services.progress_update_record(
+                            fix = progress_update_record(
                                 commitment=c,
                                 author=author,
                                 claimed_status=wrong.claimed_status,
@@ -398,7 +403,7 @@ class Command(BaseCommand):
                             created += 1
                             accept_day = fix_day + dt.timedelta(days=1)
                             if accept_day <= day:
-                                services.update_review_accept(
+                                update_review_accept(
                                     update=fix, reviewer=supervisor, now=_local(accept_day, 11)
                                 )
                                 reviewed += 1

@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from commitments.ingest import ReportFormatError
 from commitments.models import Commitment, Target
-from commitments.services import BUNDLED_REPORT, report_read_file, report_seed
+from commitments.services.reports import BUNDLED_REPORT, report_read_file, report_seed
 
 PART_NAMES = {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五"}
 

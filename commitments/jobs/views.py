@@ -1,0 +1,118 @@
+"""Summaries in the web UI: the list, one summary (its HTML in the page, the XLSX to
+download), and "generate now" with progress polled by htmx (a refresh link without JS).
+
+Summaries cover the whole ledger, so they are for those who see everything: the
+supervision office and leaders.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
+
+from commitments import clock
+from commitments.access import roles_of
+from commitments.jobs.emails import XLSX_MIMETYPE
+from commitments.jobs.models import Summary
+from commitments.jobs.summaries import current_reports, summary_request
+from commitments.models import Report
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not roles_of(request.user).sees_everything:
+        raise PermissionDenied
+
+
+def _summary(pk: int) -> Summary:
+    return get_object_or_404(Summary.objects.select_related("report", "created_by").defer("xlsx"), pk=pk)
+
+
+@login_required
+def summary_list(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    qs = (
+        Summary.objects.select_related("report", "created_by")
+        .defer("html", "text", "xlsx", "figures")
+        .order_by("-created_at", "-pk")
+    )
+    kind = request.GET.get("kind", "")
+    if kind in Summary.Kind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    roles = roles_of(request.user)
+    return render(
+        request,
+        "commitments/summaries/list.html",
+        {
+            "page": page,
+            "kind": kind,
+            "kinds": Summary.Kind.choices,
+            "reports": current_reports(clock.today()),
+            "can_generate": roles.supervisor or roles.leader,
+        },
+    )
+
+
+@login_required
+def summary_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reader(request)
+    summary = _summary(pk)
+    template = "commitments/summaries/detail.html"
+    if request.htmx:
+        template += "#progress"
+    return render(request, template, {"summary": summary})
+
+
+@login_required
+def summary_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress partial polled every second; once the build is over the page reloads
+    to show the summary (or its error)."""
+    _require_reader(request)
+    summary = get_object_or_404(Summary.objects.only("pk", "state", "progress", "error"), pk=pk)
+    if not request.htmx:
+        return redirect("summary_detail", pk=pk)
+    if summary.is_finished:
+        return HttpResponseClientRefresh()
+    return render(request, "commitments/summaries/detail.html#progress", {"summary": summary})
+
+
+@login_required
+def summary_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reader(request)
+    summary = get_object_or_404(Summary.objects.only("pk", "xlsx", "xlsx_name", "state"), pk=pk)
+    if summary.state != Summary.State.DONE or not summary.xlsx:
+        raise Http404(_("附件尚未生成"))
+    response = HttpResponse(bytes(summary.xlsx), content_type=XLSX_MIMETYPE)
+    # RFC 6266/5987: the Chinese file name goes as filename*=utf-8''…
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=summary.xlsx_name or f"summary-{summary.pk}.xlsx"
+    )
+    return response
+
+
+@require_POST
+@login_required
+def summary_generate(request: HttpRequest) -> HttpResponse:
+    """Ask for a summary now. The row is written here and the build queued after commit;
+    if Redis is down the request still succeeds and the catch-up job queues it later."""
+    roles = roles_of(request.user)
+    if not (roles.supervisor or roles.leader):
+        raise PermissionDenied
+    report = None
+    if request.POST.get("report"):
+        report = get_object_or_404(Report, pk=request.POST["report"])
+    try:
+        summary = summary_request(kind=Summary.Kind.ON_DEMAND, report=report, user=request.user)
+    except Report.DoesNotExist:
+        messages.error(request, _("还没有可汇总的报告。"))
+        return redirect("summary_list")
+    messages.info(request, _("已开始生成摘要，请稍候。"))
+    return redirect("summary_detail", pk=summary.pk)

@@ -1,0 +1,28 @@
+"""The ledger (台账): a report, its section tree, the commitments it makes and the
+progress departments log against them.
+
+What must never be violated is a database constraint, not only a Python check:
+one report per city and year, unique codes, one reading per target per update,
+percentages within 0–100, non-negative counts, review fields consistent with the
+review state.
+"""
+
+from commitments.models.ledger import COUNT_UNITS, Commitment, Milestone, Target
+from commitments.models.people import Department, Membership
+from commitments.models.progress import Evidence, ProgressUpdate, TargetReading, evidence_upload_to
+from commitments.models.reports import Report, Section
+
+__all__ = [
+    "COUNT_UNITS",
+    "Commitment",
+    "Department",
+    "Evidence",
+    "Membership",
+    "Milestone",
+    "ProgressUpdate",
+    "Report",
+    "Section",
+    "Target",
+    "TargetReading",
+    "evidence_upload_to",
+]

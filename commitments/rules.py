@@ -1,0 +1,174 @@
+"""Status rules (红黄绿灯). The one place that decides how far along a commitment is
+and what colour it shows; the ledger, dashboard, emails and exports all call it.
+
+Pure functions on plain values: no queries here (selectors.states gathers the inputs in
+a fixed number of queries, whatever the number of rows).
+
+The rules, in the order they are applied:
+1. completed / completed late — the latest claim (non-returned update) says completed;
+   late when the as-of date of that claim is after the due date.
+2. red (overdue) — the day is past the due date and it is not completed.
+3. yellow (behind) — percent trails the elapsed share of the timeline by more than
+   RAG_TOLERANCE_PERCENT points.
+4. yellow (stale) — no update for more than STALE_AFTER_DAYS days (counted from the
+   start date when there has never been one).
+5. grey (not started) — no update yet, or the latest claim says not started.
+6. green — on track.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+class Rag:
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+    COMPLETED = "completed"
+    COMPLETED_LATE = "completed_late"
+    NOT_STARTED = "not_started"
+
+    choices = [
+        (GREEN, _("绿灯·正常推进")),
+        (YELLOW, _("黄灯·进度滞后")),
+        (RED, _("红灯·逾期未完成")),
+        (COMPLETED, _("已完成")),
+        (COMPLETED_LATE, _("逾期完成")),
+        (NOT_STARTED, _("未启动")),
+    ]
+    labels = dict(choices)
+    ORDER = [RED, YELLOW, GREEN, NOT_STARTED, COMPLETED_LATE, COMPLETED]
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    value: Decimal | None
+    direction: str  # increase / decrease / maintain / achieve
+    qualifier: str
+    baseline: Decimal | None
+    reading: Decimal | None  # latest reading as of the day, None if never read
+
+    @classmethod
+    def of(cls, target, reading: Decimal | None) -> TargetInput:
+        """From a Target row (anything with value, direction, qualifier, baseline_value)."""
+        return cls(
+            value=target.value,
+            direction=target.direction,
+            qualifier=target.qualifier,
+            baseline=target.baseline_value,
+            reading=reading,
+        )
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    as_of: dt.date
+    status: str  # ProgressUpdate.Status value
+    percent: Decimal | None
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    rag: str
+    percent: float  # 0..100, one decimal
+    elapsed: float  # share of the timeline elapsed, 0..100
+    stale: bool
+    overdue_days: int
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return str(Rag.labels[self.rag])
+
+    @property
+    def is_open(self) -> bool:
+        return self.rag not in (Rag.COMPLETED, Rag.COMPLETED_LATE)
+
+
+def target_fraction(t: TargetInput) -> float | None:
+    """How far one numeric target is, 0..1; None when it cannot be measured (qualitative
+    or not read yet)."""
+    if t.value is None or t.reading is None or t.direction == "achieve":
+        return None
+    value, reading = float(t.value), float(t.reading)
+    baseline = float(t.baseline) if t.baseline is not None else None
+    if t.direction == "decrease":
+        # The figure must come down to the value (a ceiling, or a reduction from a baseline).
+        if reading <= value:
+            return 1.0
+        if baseline is not None and baseline > value:
+            return _clip((baseline - reading) / (baseline - value))
+        return _clip(value / reading) if reading > 0 else 1.0
+    # increase / maintain: the figure must reach the value.
+    if value <= 0:
+        return 1.0 if reading >= value else 0.0
+    if t.qualifier == "reach" and baseline is not None and baseline < value:
+        # "提高到250元" from 240: progress is the share of the distance covered.
+        return _clip((reading - baseline) / (value - baseline))
+    return _clip(reading / value)
+
+
+def percent_of(
+    *, targets: Iterable[TargetInput], claim: ClaimInput | None
+) -> float:
+    """Percent complete: from target readings where there are numeric targets and
+    readings, else as reported; a completed claim is 100."""
+    if claim is not None and claim.status == "completed":
+        return 100.0
+    numeric = [t for t in targets if t.value is not None and t.direction != "achieve"]
+    fractions = [target_fraction(t) for t in numeric]
+    if numeric and any(f is not None for f in fractions):
+        # A target not read yet counts as nothing done on it.
+        return round(100 * sum(f or 0.0 for f in fractions) / len(numeric), 1)
+    if claim is not None and claim.percent is not None:
+        return round(float(claim.percent), 1)
+    return 0.0
+
+
+def evaluate(
+    *,
+    day: dt.date,
+    start_date: dt.date,
+    due_date: dt.date,
+    targets: Iterable[TargetInput],
+    claim: ClaimInput | None,
+    tolerance: int | None = None,
+    stale_after_days: int | None = None,
+) -> StatusResult:
+    tolerance = settings.RAG_TOLERANCE_PERCENT if tolerance is None else tolerance
+    stale_after_days = settings.STALE_AFTER_DAYS if stale_after_days is None else stale_after_days
+
+    percent = percent_of(targets=targets, claim=claim)
+    span = max((due_date - start_date).days, 1)
+    elapsed = round(100 * min(max((day - start_date).days / span, 0.0), 1.0), 1)
+    last_seen = claim.as_of if claim is not None else start_date
+    stale = day > start_date and (day - last_seen).days > stale_after_days
+    overdue_days = max((day - due_date).days, 0)
+
+    def result(rag: str, reason: str) -> StatusResult:
+        return StatusResult(rag, percent, elapsed, stale, overdue_days, reason)
+
+    if claim is not None and claim.status == "completed":
+        if claim.as_of > due_date:
+            return result(Rag.COMPLETED_LATE, "completed after the due date")
+        return result(Rag.COMPLETED, "completed")
+    if overdue_days > 0:
+        return result(Rag.RED, f"overdue by {overdue_days} days")
+    if day >= start_date and elapsed - percent > tolerance:
+        return result(Rag.YELLOW, f"behind: {percent}% done, {elapsed}% of the time gone")
+    if stale:
+        return result(Rag.YELLOW, f"stale: no update for more than {stale_after_days} days")
+    if claim is None or claim.status == "not_started":
+        return result(Rag.NOT_STARTED, "not started")
+    return result(Rag.GREEN, "on track")
+
+
+def _clip(x: float) -> float:
+    return min(max(x, 0.0), 1.0)

@@ -1,0 +1,139 @@
+"""The ledger as a table: XLSX (with 红黄绿灯 colours) and CSV. Used by the web export
+and attached to summary emails, so both show the same columns and figures."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+
+from django.db.models import Prefetch, QuerySet
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from commitments.models import Commitment, Target
+from commitments.rules import Rag
+from commitments.selectors.states import CommitmentState, commitment_states
+
+COLUMNS: list[tuple[str, int]] = [  # header, width
+    ("编号", 14),
+    ("章节", 28),
+    ("类别", 14),
+    ("任务原文", 70),
+    ("牵头单位", 18),
+    ("配合单位", 22),
+    ("责任人", 10),
+    ("完成时限", 12),
+    ("完成百分比", 10),
+    ("红黄绿灯", 14),
+    ("填报状态", 10),
+    ("审核确认", 10),
+    ("最近填报", 12),
+    ("目标", 50),
+]
+
+RAG_FILL = {
+    Rag.GREEN: "C6EFCE",
+    Rag.YELLOW: "FFEB9C",
+    Rag.RED: "FFC7CE",
+    Rag.COMPLETED: "B4C6E7",
+    Rag.COMPLETED_LATE: "D9D2E9",
+    Rag.NOT_STARTED: "E7E6E6",
+}
+
+STATUS_LABELS = {
+    "not_started": "未启动",
+    "in_progress": "推进中",
+    "completed": "已完成",
+    "blocked": "受阻",
+    "": "—",
+}
+
+
+def export_queryset(qs: QuerySet[Commitment]) -> QuerySet[Commitment]:
+    """What the export reads, in three queries whatever the number of rows."""
+    return qs.select_related("section", "section__parent", "lead_unit").prefetch_related(
+        "co_units", Prefetch("targets", queryset=Target.objects.order_by("order"))
+    )
+
+
+def _target_text(t: Target) -> str:
+    text = t.text
+    if t.baseline_value is not None:
+        text += f"（{t.baseline_year}年：{t.baseline_value.normalize():f}{t.unit}）"
+    return text
+
+
+def ledger_rows(
+    commitments: Iterable[Commitment], states: dict[int, CommitmentState]
+) -> list[list]:
+    kinds = dict(Commitment.Kind.choices)
+    rows = []
+    for c in commitments:
+        state = states[c.pk]
+        chapter = c.section if c.section.level != "topic" else c.section.parent
+        rows.append(
+            [
+                c.code,
+                f"{chapter.label}{chapter.title}" if chapter else "",
+                str(kinds[c.kind]) + (f" {c.matter_number}" if c.matter_number else ""),
+                c.text,
+                c.lead_unit.name if c.lead_unit else "",
+                "、".join(d.name for d in c.co_units.all()),
+                c.responsible_person,
+                c.due_date,
+                state.status.percent,
+                state.status.label,
+                STATUS_LABELS.get(state.claimed_status, state.claimed_status),
+                STATUS_LABELS.get(state.verified_status, state.verified_status),
+                state.last_update_as_of,
+                "；".join(_target_text(t) for t in c.targets.all()),
+            ]
+        )
+    return rows
+
+
+def ledger_table(qs: QuerySet[Commitment], *, day: dt.date) -> tuple[list[list], list[str]]:
+    commitments = list(export_queryset(qs))
+    states = commitment_states(qs, day=day)
+    return ledger_rows(commitments, states), [states[c.pk].status.rag for c in commitments]
+
+
+def to_xlsx(rows: Sequence[Sequence], rags: Sequence[str], *, title: str, day: dt.date) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    ws.append([f"{title}（截至 {day:%Y-%m-%d}）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([h for h, _ in COLUMNS])
+    for i, (_, width) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+        ws.cell(row=2, column=i).font = Font(bold=True)
+    rag_col = [h for h, _ in COLUMNS].index("红黄绿灯") + 1
+    wrap = Alignment(wrap_text=True, vertical="top")
+    # Count rows ourselves: ws.max_row scans every cell, which made this loop quadratic
+    # (30 s for a 10,000-row ledger).
+    for r, (row, rag) in enumerate(zip(rows, rags, strict=True), start=3):
+        ws.append(list(row))
+        ws.cell(row=r, column=4).alignment = wrap
+        ws.cell(row=r, column=len(COLUMNS)).alignment = wrap
+        ws.cell(row=r, column=rag_col).fill = PatternFill("solid", fgColor=RAG_FILL[rag])
+        ws.cell(row=r, column=8).number_format = "yyyy-mm-dd"
+        ws.cell(row=r, column=13).number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "B3"
+    ws.auto_filter.ref = f"A2:{get_column_letter(len(COLUMNS))}{max(ws.max_row, 2)}"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_csv(rows: Sequence[Sequence]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([h for h, _ in COLUMNS])
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    # BOM so that Excel opens the Chinese text as UTF-8.
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")

@@ -1,0 +1,349 @@
+"""Seeding (立项): read a work report and write its sections, commitments and targets.
+
+Functions take keyword-only arguments, validate, and run in a transaction so that a
+failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history
+
+from commitments.ingest import (
+    ParsedCommitment,
+    ParsedReport,
+    ParsedTarget,
+    ReportFormatError,
+    parse_report,
+)
+from commitments.models import Commitment, Report, Section, Target
+
+T = TypeVar("T")
+
+BUNDLED_REPORT = Path(__file__).resolve().parent.parent / "data" / "anyang-2017-government-work-report.txt"
+
+# Below this similarity a changed sentence is treated as a new one, not an edit of the old.
+SAME_SENTENCE_RATIO = 0.6
+
+
+@dataclass
+class SeedResult:
+    report: Report
+    created: bool  # the Report row itself
+    copies: int
+    commitments_created: int = 0
+    commitments_updated: int = 0
+    commitments_unchanged: int = 0
+    commitments_removed: int = 0
+    targets_written: int = 0
+    by_part: Counter = field(default_factory=Counter)
+    by_kind: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.created
+            or self.commitments_created
+            or self.commitments_updated
+            or self.commitments_removed
+            or self.targets_written
+        )
+
+
+def _identity(items: Iterable[T]) -> Iterable[T]:
+    return items
+
+
+def report_read_file(path: Path) -> bytes:
+    """Read a report file, refusing what is too large to be a work report."""
+    size = path.stat().st_size
+    if size > settings.REPORT_MAX_BYTES:
+        raise ReportFormatError(
+            f"文件过大（{size} 字节，上限 {settings.REPORT_MAX_BYTES} 字节），不像一份政府工作报告。"
+            f" File too large ({size} bytes, limit {settings.REPORT_MAX_BYTES})."
+        )
+    return path.read_bytes()
+
+
+def report_seed(
+    *,
+    raw: bytes,
+    source_name: str = "",
+    progress: Callable[[Iterable[T]], Iterable[T]] = _identity,
+    refresh_targets: bool = False,
+) -> SeedResult:
+    """Parse a work report and write it into the ledger.
+
+    Targets are read again only for a sentence that changed (or with ``refresh_targets``,
+    after a parser upgrade): a figure staff corrected in the admin stays corrected.
+
+    Safe to repeat: the same report again changes nothing; a changed sentence is
+    updated in place; a sentence gone from the report is marked ``in_source=False``
+    and kept with its progress. What staff own — units, responsible person, a moved
+    due date, milestones, progress — is never touched.
+
+    Raises ReportFormatError (and writes nothing) for input that is not a report.
+    """
+    parsed = parse_report(raw)
+    with transaction.atomic():
+        return _write(
+            parsed, source_name=source_name, progress=progress, refresh_targets=refresh_targets
+        )
+
+
+def _write(
+    parsed: ParsedReport, *, source_name: str, progress, refresh_targets: bool
+) -> SeedResult:
+    sha = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
+    report, created = Report.objects.select_for_update().get_or_create(
+        city=parsed.city,
+        year=parsed.year,
+        defaults={
+            "title": parsed.title,
+            "source_text": parsed.text,
+            "source_sha256": sha,
+            "source_name": source_name,
+            "encoding": parsed.encoding,
+        },
+    )
+    if not created and report.source_sha256 != sha:
+        report.title = parsed.title
+        report.source_text = parsed.text
+        report.source_sha256 = sha
+        report.source_name = source_name or report.source_name
+        report.encoding = parsed.encoding
+        report.save()
+
+    result = SeedResult(report=report, created=created, copies=parsed.copies)
+    result.warnings = [w.message + (f"：{w.text}" if w.text else "") for w in parsed.warnings]
+
+    sections = _write_sections(report, parsed)
+    _write_commitments(report, parsed, sections, result, progress, refresh_targets)
+    return result
+
+
+def _write_sections(report: Report, parsed: ParsedReport) -> dict[str, Section]:
+    existing = {s.key: s for s in report.sections.all()}
+    by_key: dict[str, Section] = {}
+    for ps in sorted(parsed.sections, key=lambda s: s.key.count(".")):  # parents first
+        values = {
+            "parent": by_key.get(ps.parent_key) if ps.parent_key else None,
+            "level": ps.level,
+            "label": ps.label,
+            "title": ps.title,
+            "order": ps.order,
+            "start": ps.start,
+            "end": ps.end,
+        }
+        section = existing.get(ps.key)
+        if section is None:
+            section = Section.objects.create(report=report, key=ps.key, **values)
+        elif any(getattr(section, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(section, k, v)
+            section.save()
+        by_key[ps.key] = section
+    # Sections the report no longer has go, unless a kept commitment still points at them.
+    stale = [s.pk for key, s in existing.items() if key not in by_key]
+    if stale:
+        Section.objects.filter(pk__in=stale, commitments__isnull=True).delete()
+    return by_key
+
+
+def _match(
+    existing: list[Commitment], incoming: list[ParsedCommitment]
+) -> dict[int, Commitment]:
+    """Pair each parsed commitment (by index) with the row it continues, if any.
+
+    Exact text first (a sentence that only moved keeps its row and progress), then the
+    same code with a similar text (a sentence edited in place), then a similar sentence
+    in the same section.
+    """
+    pairs: dict[int, Commitment] = {}
+    free = {c.pk: c for c in existing}
+
+    by_text: dict[str, list[Commitment]] = {}
+    for c in existing:
+        by_text.setdefault(c.text, []).append(c)
+    for i, pc in enumerate(incoming):
+        candidates = [c for c in by_text.get(pc.text, []) if c.pk in free]
+        if candidates:
+            chosen = min(candidates, key=lambda c: (c.code != pc.code, abs(c.start - pc.start)))
+            pairs[i] = free.pop(chosen.pk)
+
+    def similar(a: str, b: str) -> bool:
+        return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_SENTENCE_RATIO
+
+    by_code = {c.code: c for c in free.values()}
+    for i, pc in enumerate(incoming):
+        if i in pairs:
+            continue
+        c = by_code.get(pc.code)
+        if c is not None and c.pk in free and similar(c.text, pc.text):
+            pairs[i] = free.pop(c.pk)
+
+    for i, pc in enumerate(incoming):
+        if i in pairs:
+            continue
+        same_section = [c for c in free.values() if c.section.key == pc.section_key]
+        best = max(
+            same_section,
+            key=lambda c: difflib.SequenceMatcher(None, c.text, pc.text, autojunk=False).ratio(),
+            default=None,
+        )
+        if best is not None and similar(best.text, pc.text):
+            pairs[i] = free.pop(best.pk)
+    return pairs
+
+
+def _commitment_values(pc: ParsedCommitment, seq: int, sections: dict[str, Section]) -> dict:
+    return {
+        "section": sections[pc.section_key],
+        "code": pc.code,
+        "seq": seq,
+        "text": pc.text,
+        "start": pc.start,
+        "end": pc.end,
+        "kind": pc.kind,
+        "matter_number": pc.matter_number,
+        "due_text": pc.due_text,
+    }
+
+
+def _write_commitments(
+    report: Report,
+    parsed: ParsedReport,
+    sections: dict[str, Section],
+    result: SeedResult,
+    progress,
+    refresh_targets: bool,
+) -> None:
+    existing = list(report.commitments.select_related("section").prefetch_related("targets"))
+    pairs = _match(existing, parsed.commitments)
+    matched_pks = {c.pk for c in pairs.values()}
+
+    # Codes and positions are unique per report. A re-seed may shift them between rows,
+    # so rows that move, and rows that leave the report, first step out of the way.
+    moving = [
+        c
+        for i, c in pairs.items()
+        if (c.code, c.seq) != (parsed.commitments[i].code, i + 1)
+    ]
+    removed = [c for c in existing if c.pk not in matched_pks]
+    for c in moving:
+        Commitment.objects.filter(pk=c.pk).update(code=f"~{c.pk}", seq=10_000_000 + c.pk)
+    for c in removed:
+        if c.in_source:
+            # Kept with its progress and history; its code says it left the report.
+            Commitment.objects.filter(pk=c.pk).update(
+                in_source=False, code=f"{c.code}-x{c.pk}"[:40], seq=10_000_000 + c.pk
+            )
+            result.commitments_removed += 1
+
+    new: list[tuple[Commitment, ParsedCommitment]] = []
+    for i, pc in enumerate(progress(parsed.commitments)):
+        seq = i + 1
+        values = _commitment_values(pc, seq, sections)
+        result.by_part[pc.section_key.split(".")[0]] += 1
+        result.by_kind[pc.kind] += 1
+        commitment = pairs.get(i)
+        if commitment is None:
+            commitment = Commitment(
+                report=report,
+                start_date=dt.date(report.year, 1, 1),
+                due_date=pc.due_date,
+                parsed_due_date=pc.due_date,
+                **values,
+            )
+            # Field checks here give a clear message; the constraints are the database's job
+            # (a violation aborts the whole transaction).
+            commitment.full_clean(validate_unique=False, validate_constraints=False)
+            new.append((commitment, pc))
+            continue
+        if commitment.due_date == commitment.parsed_due_date:
+            values["due_date"] = pc.due_date  # staff never moved it: follow the report
+        values["parsed_due_date"] = pc.due_date
+        values["in_source"] = True
+        if commitment in moving:
+            commitment.refresh_from_db(fields=["code", "seq"])
+        changed = {k: v for k, v in values.items() if getattr(commitment, k) != v}
+        if changed:
+            for k, v in changed.items():
+                setattr(commitment, k, v)
+            commitment.start_date = min(commitment.start_date, commitment.due_date)
+            commitment.save()
+        # Position-only changes (a sentence inserted before it) are not edits.
+        if set(changed) - {"code", "seq", "start", "end", "section"}:
+            result.commitments_updated += 1
+        else:
+            result.commitments_unchanged += 1
+        if refresh_targets or "text" in changed:
+            result.targets_written += _write_targets(commitment, pc.targets)
+
+    if new:
+        created = bulk_create_with_history([c for c, _ in new], Commitment)
+        targets = []
+        for commitment, (_, pc) in zip(created, new, strict=True):
+            for pt in pc.targets:
+                target = Target(commitment=commitment, order=pt.order, **_target_values(pt))
+                target.full_clean(validate_unique=False, validate_constraints=False)
+                targets.append(target)
+        bulk_create_with_history(targets, Target)
+        result.commitments_created += len(created)
+        result.targets_written += len(targets)
+
+
+def _target_values(pt: ParsedTarget) -> dict:
+    b = pt.baseline
+    return {
+        "metric": pt.metric[:200],
+        "value": pt.value,
+        "value_max": pt.value_max,
+        "unit": pt.unit,
+        "qualifier": pt.qualifier,
+        "direction": pt.direction,
+        "text": pt.text[:300],
+        "start": pt.start,
+        "end": pt.end,
+        "baseline_value": b.value if b else None,
+        "baseline_year": b.year if b else None,
+        "baseline_text": b.text[:300] if b else "",
+    }
+
+
+def _write_targets(commitment: Commitment, parsed_targets: Iterable[ParsedTarget]) -> int:
+    """Upsert targets by their order; return how many rows were written."""
+    existing = {t.order: t for t in commitment.targets.all()}
+    written = 0
+    seen: set[int] = set()
+    for pt in parsed_targets:
+        seen.add(pt.order)
+        values = _target_values(pt)
+        target = existing.get(pt.order)
+        if target is None:
+            Target.objects.create(commitment=commitment, order=pt.order, **values)
+            written += 1
+        # Decimal('8.0000') from the database equals Decimal('8') from the parser.
+        elif any(getattr(target, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(target, k, v)
+            target.save()
+            written += 1
+    # Targets the sentence no longer has go, unless progress was already read against them.
+    for order, target in existing.items():
+        if order not in seen and not target.readings.exists():
+            target.delete()
+            written += 1
+    return written
+

@@ -1,0 +1,65 @@
+"""Checks shared by the forms (for inline errors) and the services (so that no caller
+skips them): evidence files, an update's as-of day, a target reading."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from commitments import clock
+from commitments.models import COUNT_UNITS, Target
+
+
+def evidence_file_check(file: UploadedFile) -> None:
+    """Type and size limits for an evidence file (settings.EVIDENCE_*). The form runs the
+    same check for inline errors; the service runs it again so no other caller skips it."""
+    name = file.name or ""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = [e.lower() for e in settings.EVIDENCE_ALLOWED_EXTENSIONS]
+    if ext not in allowed:
+        raise ValidationError(
+            _("文件“%(name)s”的类型不允许；允许的类型：%(allowed)s。"),
+            code="evidence_type",
+            params={"name": name, "allowed": "、".join(allowed)},
+        )
+    if file.size is not None and file.size > settings.EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            _("文件“%(name)s”过大（%(size)s），单个文件上限为 %(limit)s。"),
+            code="evidence_size",
+            params={
+                "name": name,
+                "size": _megabytes(file.size),
+                "limit": _megabytes(settings.EVIDENCE_MAX_BYTES),
+            },
+        )
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def update_as_of_check(*, as_of: dt.date, report_year: int) -> None:
+    """An update describes a day between the start of the report's year and today."""
+    if as_of > clock.today():
+        raise ValidationError(_("截至日期不能晚于今天。"), code="as_of_future")
+    if as_of < dt.date(report_year, 1, 1):
+        raise ValidationError(
+            _("截至日期不能早于报告年度（%(year)s年）。"),
+            code="as_of_before_report",
+            params={"year": report_year},
+        )
+
+
+def reading_check(*, target: Target, value: Decimal) -> None:
+    if value < 0 and target.unit in COUNT_UNITS:
+        raise ValidationError(
+            _("“%(metric)s”以%(unit)s计，不能为负数。"),
+            code="reading_negative",
+            params={"metric": target.metric, "unit": target.unit},
+        )
+

@@ -1,0 +1,297 @@
+"""A commitment's page: its targets against baselines, its timeline and history, the
+inline update form and evidence downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import reswap, retarget
+
+from commitments import clock
+from commitments.access import (
+    can_assign,
+    can_review,
+    can_update,
+    can_view,
+    roles_of,
+)
+from commitments.forms import (
+    MilestoneForm,
+    ProgressUpdateForm,
+    ReturnForm,
+)
+from commitments.models import (
+    Commitment,
+    Evidence,
+    Milestone,
+    ProgressUpdate,
+    Target,
+    TargetReading,
+)
+from commitments.rules import TargetInput, target_fraction
+from commitments.selectors.dashboard import readings_on
+from commitments.selectors.states import commitment_states
+from commitments.services import progress
+from commitments.views.base import as_of_day, commitment_or_403, staff_required
+
+
+def _timeline(commitment: Commitment) -> list[ProgressUpdate]:
+    return list(
+        commitment.updates.select_related("author", "reviewed_by", "corrects")
+        .prefetch_related(
+            Prefetch("readings", queryset=TargetReading.objects.select_related("target")),
+            "evidence",
+            "corrections",
+        )
+        .order_by("-as_of", "-created_at", "-id")
+    )
+
+
+@dataclass
+class TargetView:
+    target: Target
+    claimed: object  # Decimal | None
+    verified: object
+    fraction: float | None
+    verified_fraction: float | None
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.fraction is None else round(100 * self.fraction, 1)
+
+    @property
+    def verified_percent(self) -> float | None:
+        return None if self.verified_fraction is None else round(100 * self.verified_fraction, 1)
+
+    @property
+    def baseline_percent(self) -> float | None:
+        """Where the 2016 baseline sits on the bar (same scale as the target)."""
+        t = self.target
+        if t.baseline_value is None or not t.value or t.direction == "decrease":
+            return None
+        if t.unit != "" and t.baseline_value is not None:
+            return round(min(100.0, 100 * float(t.baseline_value) / float(t.value)), 1)
+        return None
+
+
+def _target_views(targets: list[Target], day: dt.date) -> list[TargetView]:
+    """Latest claimed and accepted reading per target on ``day``, by the status rules'
+    own notion of what was known that day (two queries)."""
+    ids = [t.pk for t in targets if t.value is not None]
+    claimed = readings_on(ids, day)
+    verified = readings_on(ids, day, verified_only=True)
+    return [
+        TargetView(
+            target=t,
+            claimed=claimed.get(t.pk),
+            verified=verified.get(t.pk),
+            fraction=target_fraction(TargetInput.of(t, claimed.get(t.pk))),
+            verified_fraction=target_fraction(TargetInput.of(t, verified.get(t.pk))),
+        )
+        for t in targets
+    ]
+
+
+def _history(commitment: Commitment) -> list[dict]:
+    """Change history (who changed what, when) of the commitment, its targets and milestones."""
+    from commitments.models import Department
+
+    dept_names = dict(Department.objects.values_list("pk", "name"))
+    entries: list[dict] = []
+    records = list(commitment.history.select_related("history_user").order_by("history_date")[:200])
+    labels = {f.name: str(f.verbose_name) for f in Commitment._meta.get_fields() if hasattr(f, "verbose_name")}
+    hidden = {"updated_at", "created_at", "start", "end", "seq"}
+
+    def show(field: str, value) -> str:
+        if value in (None, ""):
+            return "—"
+        if field == "lead_unit":
+            return dept_names.get(value, str(value))
+        if field == "co_units":
+            return "、".join(dept_names.get(row.get("department"), "?") for row in value) or "—"
+        return str(value)
+
+    def who(user) -> str:
+        if user is None:
+            return str(_("系统"))
+        return user.get_full_name() or user.get_username()
+
+    previous = None
+    for rec in records:
+        if previous is None:
+            entries.append({"when": rec.history_date, "who": who(rec.history_user), "kind": "created", "changes": []})
+        else:
+            delta = rec.diff_against(previous)
+            changes = [
+                (labels.get(c.field, c.field), show(c.field, c.old), show(c.field, c.new))
+                for c in delta.changes
+                if c.field not in hidden
+            ]
+            if changes:
+                entries.append({"when": rec.history_date, "who": who(rec.history_user), "kind": "changed", "changes": changes})
+        previous = rec
+    for model, title in ((Milestone, _("节点")),):
+        for rec in model.history.filter(commitment_id=commitment.pk).select_related("history_user"):
+            verb = {"+": _("新增"), "~": _("修改"), "-": _("删除")}[rec.history_type]
+            entries.append(
+                {
+                    "when": rec.history_date,
+                    "who": who(rec.history_user),
+                    "kind": "milestone",
+                    "changes": [(f"{title}{verb}", "", f"{rec.due_date:%Y-%m-%d} {rec.title}")],
+                }
+            )
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries
+
+
+def _detail_context(
+    request: HttpRequest,
+    commitment: Commitment,
+    *,
+    form: ProgressUpdateForm | None = None,
+) -> dict:
+    day = as_of_day(request)
+    targets = list(commitment.targets.order_by("order"))
+    timeline = _timeline(commitment)
+    state = commitment_states(Commitment.objects.filter(pk=commitment.pk), day=day)[commitment.pk]
+    may_update = can_update(request.user, commitment)
+    if form is None and may_update:
+        form = _prefilled_form(request, commitment, targets, timeline)
+    chapter = commitment.section
+    topic = None
+    if chapter.level == "topic":
+        topic, chapter = chapter, chapter.parent
+    return {
+        "commitment": commitment,
+        "report": commitment.report,
+        "chapter": chapter,
+        "topic": topic,
+        "state": state,
+        "day": day,
+        "targets": _target_views(targets, day),
+        "qualitative": [t for t in targets if t.value is None or t.direction == "achieve"],
+        "milestones": list(commitment.milestones.order_by("due_date", "order")),
+        "timeline": timeline,
+        "form": form,
+        "may_update": may_update,
+        "may_review": can_review(request.user),
+        "may_assign": can_assign(request.user),
+        "history": _history(commitment),
+        "co_units": list(commitment.co_units.all()),
+        "return_form": ReturnForm(),
+        "milestone_form": MilestoneForm(prefix="m"),
+        "today": clock.today(),
+    }
+
+
+def _prefilled_form(request, commitment, targets, timeline) -> ProgressUpdateForm:
+    initial = {"as_of": clock.today()}
+    raw = request.GET.get("corrects", "")
+    if raw.isdigit():
+        wrong = next((u for u in timeline if u.pk == int(raw)), None)
+        if wrong is not None:
+            # A correction starts from what was returned, so the author fixes, not retypes.
+            initial.update(
+                corrects=wrong.pk,
+                claimed_status=wrong.claimed_status,
+                as_of=wrong.as_of,
+                narrative=wrong.narrative,
+                percent=wrong.percent,
+                **{f"target_{r.target_id}": r.value.normalize() for r in wrong.readings.all()},
+            )
+    return ProgressUpdateForm(commitment=commitment, targets=targets, initial=initial)
+
+
+@staff_required
+@require_GET
+def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    commitment = commitment_or_403(request, pk)
+    return render(request, "commitments/commitment_detail.html", _detail_context(request, commitment))
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def update_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record progress. htmx posts here from the commitment page and gets back the form
+    with inline errors (422) or, on success, the refreshed updates panel."""
+    commitment = commitment_or_403(request, pk)
+    if not can_update(request.user, commitment):
+        raise PermissionDenied
+    if request.method == "GET":
+        return redirect(reverse("commitment", args=[pk]) + "#record")
+    targets = list(commitment.targets.order_by("order"))
+    form = ProgressUpdateForm(request.POST, request.FILES, commitment=commitment, targets=targets)
+    corrects = None
+    if form.is_valid():
+        if form.cleaned_data.get("corrects"):
+            corrects = commitment.updates.filter(pk=form.cleaned_data["corrects"]).first()
+            if corrects is None:
+                form.add_error(None, _("要更正的进展不存在。"))
+    if form.is_valid():
+        try:
+            progress.progress_update_record(
+                commitment=commitment,
+                author=request.user,
+                claimed_status=form.cleaned_data["claimed_status"],
+                as_of=form.cleaned_data["as_of"],
+                narrative=form.cleaned_data["narrative"],
+                percent=form.cleaned_data.get("percent"),
+                readings=form.readings,
+                files=form.cleaned_data["files"],
+                links=form.cleaned_data["links"],
+                corrects=corrects,
+            )
+        except ValidationError as e:
+            _errors_to_form(form, e)
+    if not form.is_valid():
+        context = _detail_context(request, commitment, form=form)
+        if request.htmx:
+            return render(request, "commitments/commitment_detail.html#update_form", context, status=422)
+        return render(request, "commitments/commitment_detail.html", context, status=422)
+
+    messages.success(request, _("进展已提交，等待督查室审核。"))
+    if request.htmx:
+        context = _detail_context(request, commitment)
+        context.update(just_saved=True, oob_status=True)
+        response = render(request, "commitments/commitment_detail.html#updates_panel", context)
+        # The form asked for its own box to be swapped; a saved update refreshes the whole
+        # panel (fresh form + timeline) and, out of band, the status card.
+        return reswap(retarget(response, "#updates-panel"), "innerHTML")
+    return redirect(reverse("commitment", args=[pk]))
+
+
+def _errors_to_form(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            for e in errs:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Evidence files are never public: streamed only to people who may see the commitment."""
+    evidence = get_object_or_404(Evidence.objects.select_related("update__commitment"), pk=pk)
+    if not roles_of(request.user).is_staff_user or not can_view(request.user, evidence.update.commitment):
+        raise PermissionDenied
+    if not evidence.file:
+        raise Http404
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name or evidence.file.name.rsplit("/", 1)[-1],
+        content_type=evidence.content_type or "application/octet-stream",
+    )

@@ -1,0 +1,197 @@
+"""The ledger (台账): filters, sort, pagination, exports and bulk assignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.encoding import escape_uri_path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from commitments import clock
+from commitments.access import (
+    can_assign,
+    visible_commitments,
+)
+from commitments.filters import LedgerFilter
+from commitments.forms import (
+    BulkAssignForm,
+)
+from commitments.models import (
+    Commitment,
+    Report,
+)
+from commitments.rules import Rag
+from commitments.selectors.exports import export_queryset, ledger_rows, to_csv, to_xlsx
+from commitments.selectors.states import CommitmentState, commitment_states
+from commitments.services import assignment
+from commitments.views.base import current_report, no_report_page, safe_next, staff_required
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class LedgerView:
+    report: Report
+    filter: LedgerFilter
+    day: dt.date
+    ids: list[int]  # every matching commitment, in display order
+    states: dict[int, CommitmentState]
+    rag_counts: list[tuple[str, str, int]]
+    queryset: QuerySet[Commitment]  # the database-filterable part of the view
+
+
+def _sort_key(sort: str, meta: dict, states: dict[int, CommitmentState]):
+    rag_rank = {rag: i for i, rag in enumerate(Rag.ORDER)}
+    keys = {
+        "code": lambda pk: meta[pk][0],
+        "due": lambda pk: (meta[pk][1], meta[pk][0]),
+        "percent": lambda pk: (-states[pk].status.percent, meta[pk][0]),
+        "-percent": lambda pk: (states[pk].status.percent, meta[pk][0]),
+        "rag": lambda pk: (rag_rank[states[pk].status.rag], meta[pk][0]),
+        "unit": lambda pk: (meta[pk][2] is None, meta[pk][2] or "", meta[pk][0]),
+    }
+    return keys.get(sort, keys["code"])
+
+
+def ledger_query(request: HttpRequest, report: Report) -> LedgerView:
+    """The ledger as filtered by the query string: a fixed number of queries however many
+    rows match (status for all of them comes from commitment_states in two)."""
+    base = visible_commitments(request.user, Commitment.objects.filter(report=report))
+    f = LedgerFilter(request.GET or None, queryset=base, report=report)
+    valid = f.is_bound and f.form.is_valid()
+    data = f.form.cleaned_data if valid else {}
+    qs = f.qs if valid else base
+    today = clock.today()
+    day = min(data.get("as_of") or today, today)
+
+    states = commitment_states(qs, day=day)
+    meta = {
+        pk: (seq, due, unit)
+        for pk, seq, due, unit in qs.order_by().values_list("pk", "seq", "due_date", "lead_unit__name")
+    }
+    ids = list(meta)
+    if data.get("overdue"):
+        ids = [pk for pk in ids if states[pk].status.overdue_days > 0 and states[pk].status.is_open]
+    if data.get("stale"):
+        ids = [pk for pk in ids if states[pk].status.stale and states[pk].status.is_open]
+    counts = dict.fromkeys(Rag.ORDER, 0)
+    for pk in ids:
+        counts[states[pk].status.rag] += 1
+    if data.get("rag"):
+        wanted = set(data["rag"])
+        ids = [pk for pk in ids if states[pk].status.rag in wanted]
+    ids.sort(key=_sort_key(data.get("sort") or "code", meta, states))
+    return LedgerView(
+        report=report,
+        filter=f,
+        day=day,
+        ids=ids,
+        states=states,
+        rag_counts=[(rag, str(Rag.labels[rag]), counts[rag]) for rag in Rag.ORDER],
+        queryset=qs,
+    )
+
+
+def _ledger_page(view: LedgerView, number: str | None) -> tuple[Page, list[Commitment]]:
+    page = Paginator(view.ids, PAGE_SIZE).get_page(number)
+    ids = list(page.object_list)
+    rows = {
+        c.pk: c
+        for c in Commitment.objects.filter(pk__in=ids)
+        .select_related("section", "section__parent", "lead_unit")
+        .prefetch_related("co_units")
+    }
+    commitments = [rows[pk] for pk in ids]
+    for c in commitments:
+        c.state = view.states[c.pk]
+    return page, commitments
+
+
+@staff_required
+@require_GET
+def ledger(request: HttpRequest) -> HttpResponse:
+    report = current_report(request)
+    if report is None:
+        return no_report_page(request)
+    view = ledger_query(request, report)
+    page, commitments = _ledger_page(view, request.GET.get("page"))
+    supervisor = can_assign(request.user)
+    context = {
+        "report": report,
+        "reports": Report.objects.order_by("-year", "city"),
+        "view": view,
+        "filter": view.filter,
+        "page": page,
+        "commitments": commitments,
+        "day": view.day,
+        "is_today": view.day == clock.today(),
+        "can_bulk_assign": supervisor,
+        "bulk_form": BulkAssignForm(commitments=Commitment.objects.none()) if supervisor else None,
+        "query": request.GET.urlencode(),
+    }
+    template = "commitments/ledger.html#table" if request.htmx else "commitments/ledger.html"
+    return render(request, template, context)
+
+
+@staff_required
+@require_GET
+def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    report = current_report(request)
+    if report is None:
+        raise Http404
+    view = ledger_query(request, report)
+    wanted = {pk: i for i, pk in enumerate(view.ids)}
+    commitments = sorted(
+        (c for c in export_queryset(view.queryset) if c.pk in wanted), key=lambda c: wanted[c.pk]
+    )
+    rows = ledger_rows(commitments, view.states)
+    stem = f"台账-{report.city}{report.year}-{view.day:%Y%m%d}"
+    if fmt == "xlsx":
+        rags = [view.states[c.pk].status.rag for c in commitments]
+        body = to_xlsx(rows, rags, title=report.title, day=view.day)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = to_csv(rows)
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    # RFC 6266 / 5987: a UTF-8 file name that browsers and mail clients read alike.
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"ledger.{fmt}\"; filename*=UTF-8''{escape_uri_path(stem)}.{fmt}"
+    )
+    return response
+
+
+@staff_required
+@require_POST
+def ledger_bulk_assign(request: HttpRequest) -> HttpResponse:
+    if not can_assign(request.user):
+        raise PermissionDenied
+    back = safe_next(request, reverse("ledger"))
+    form = BulkAssignForm(request.POST, commitments=Commitment.objects.all())
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect(back)
+    try:
+        n = assignment.commitments_bulk_assign(
+            commitments=Commitment.objects.filter(pk__in=[c.pk for c in form.cleaned_data["ids"]]),
+            by=request.user,
+            lead_unit=form.cleaned_data["lead_unit"],
+            due_date=form.cleaned_data["due_date"],
+        )
+    except ValidationError as e:
+        for m in e.messages:
+            messages.error(request, m)
+        return redirect(back)
+    messages.success(request, _("已批量调整 %(n)s 项任务。") % {"n": n})
+    return redirect(back)
