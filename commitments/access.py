@@ -69,7 +69,9 @@ def visible_commitments(user, qs: QuerySet[Commitment] | None = None) -> QuerySe
         return qs.none()
     # A subquery rather than a join, so that a commitment shared by two of the user's
     # departments is listed once and the queryset stays sliceable and countable.
-    return qs.filter(pk__in=Commitment.objects.filter(_department_q(roles.department_ids)).values("pk"))
+    return qs.filter(
+        pk__in=Commitment.objects.filter(_department_q(roles.department_ids)).values("pk")
+    )
 
 
 def can_view(user, commitment: Commitment) -> bool:

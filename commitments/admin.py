@@ -27,7 +27,14 @@ class ReportAdmin(SimpleHistoryAdmin):
     list_display = ["title", "city", "year", "is_public", "commitment_count", "updated_at"]
     list_filter = ["is_public", "city", "year"]
     search_fields = ["title", "city"]
-    readonly_fields = ["source_sha256", "source_name", "encoding", "created_at", "updated_at", "source_text"]
+    readonly_fields = [
+        "source_sha256",
+        "source_name",
+        "encoding",
+        "created_at",
+        "updated_at",
+        "source_text",
+    ]
     fields = ["title", "city", "year", "is_public", *readonly_fields]
 
     def get_queryset(self, request):
@@ -43,7 +50,17 @@ class SectionAdmin(admin.ModelAdmin):
     list_display = ["key", "label", "title", "level", "report"]
     list_filter = ["report", "level"]
     search_fields = ["title", "key"]
-    readonly_fields = ["report", "parent", "key", "level", "label", "title", "order", "start", "end"]
+    readonly_fields = [
+        "report",
+        "parent",
+        "key",
+        "level",
+        "label",
+        "title",
+        "order",
+        "start",
+        "end",
+    ]
 
 
 class DepartmentResource(resources.ModelResource):
@@ -128,7 +145,15 @@ def make_private(modeladmin, request, queryset) -> None:
 @admin.register(Commitment)
 class CommitmentAdmin(ExportActionMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [CommitmentResource]
-    list_display = ["code", "short_text", "kind", "matter_number", "lead_unit", "due_date", "in_source"]
+    list_display = [
+        "code",
+        "short_text",
+        "kind",
+        "matter_number",
+        "lead_unit",
+        "due_date",
+        "in_source",
+    ]
     list_filter = ["report", "kind", "lead_unit", "in_source", "is_public", "section__parent"]
     search_fields = ["code", "text", "responsible_person", "lead_unit__name"]
     list_select_related = ["lead_unit"]
@@ -146,12 +171,22 @@ class CommitmentAdmin(ExportActionMixin, ImportExportModelAdmin, SimpleHistoryAd
             _("责任与时限"),
             {
                 "fields": [
-                    "lead_unit", "co_units", "responsible_person", "start_date", "due_date",
-                    "parsed_due_date", "due_text", "weight", "is_public",
+                    "lead_unit",
+                    "co_units",
+                    "responsible_person",
+                    "start_date",
+                    "due_date",
+                    "parsed_due_date",
+                    "due_text",
+                    "weight",
+                    "is_public",
                 ]
             },
         ),  # fmt: skip
-        (_("来源位置"), {"fields": ["seq", "start", "end", "in_source", "created_at", "updated_at"]}),
+        (
+            _("来源位置"),
+            {"fields": ["seq", "start", "end", "in_source", "created_at", "updated_at"]},
+        ),
     ]
 
 
@@ -179,7 +214,15 @@ class EvidenceInline(admin.TabularInline):
 class ProgressUpdateAdmin(admin.ModelAdmin):
     """Append-only: the admin shows updates but never edits or deletes them."""
 
-    list_display = ["commitment", "as_of", "claimed_status", "percent", "author", "review_state", "created_at"]
+    list_display = [
+        "commitment",
+        "as_of",
+        "claimed_status",
+        "percent",
+        "author",
+        "review_state",
+        "created_at",
+    ]
     list_filter = ["review_state", "claimed_status", "is_demo", "commitment__report"]
     search_fields = ["commitment__code", "narrative", "author__username"]
     list_select_related = ["commitment", "author"]
@@ -198,7 +241,16 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
 
 @admin.register(Target)
 class TargetAdmin(SimpleHistoryAdmin):
-    list_display = ["text", "metric", "value", "unit", "qualifier", "direction", "baseline_value", "commitment"]
+    list_display = [
+        "text",
+        "metric",
+        "value",
+        "unit",
+        "qualifier",
+        "direction",
+        "baseline_value",
+        "commitment",
+    ]
     list_filter = ["qualifier", "direction", "unit", "commitment__kind"]
     search_fields = ["metric", "text", "commitment__code"]
     list_select_related = ["commitment"]
@@ -217,7 +269,15 @@ class MilestoneAdmin(SimpleHistoryAdmin):
 class EvidenceAdmin(admin.ModelAdmin):
     list_display = ["original_name", "link", "size", "update"]
     search_fields = ["original_name", "link", "description"]
-    readonly_fields = ["update", "file", "original_name", "content_type", "size", "link", "description"]
+    readonly_fields = [
+        "update",
+        "file",
+        "original_name",
+        "content_type",
+        "size",
+        "link",
+        "description",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -36,7 +36,9 @@ def _keep(queryset: QuerySet, name: str, value) -> QuerySet:
 
 
 class LedgerFilter(django_filters.FilterSet):
-    chapter = django_filters.ChoiceFilter(label=_("章节"), method="filter_chapter", empty_label=_("全部章节"))
+    chapter = django_filters.ChoiceFilter(
+        label=_("章节"), method="filter_chapter", empty_label=_("全部章节")
+    )
     department = django_filters.ChoiceFilter(
         label=_("单位"), method="filter_department", empty_label=_("全部单位")
     )
@@ -93,5 +95,7 @@ class LedgerFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(code__icontains=value) | Q(text__icontains=value) | Q(responsible_person__icontains=value)
+            Q(code__icontains=value)
+            | Q(text__icontains=value)
+            | Q(responsible_person__icontains=value)
         )

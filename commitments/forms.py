@@ -76,7 +76,9 @@ class ProgressUpdateForm(forms.Form):
     )
     corrects = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, commitment: Commitment, targets: list[Target] | None = None, **kwargs):
+    def __init__(
+        self, *args, commitment: Commitment, targets: list[Target] | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.commitment = commitment
         targets = targets if targets is not None else list(commitment.targets.all())

@@ -115,9 +115,7 @@ def target_fraction(t: TargetInput) -> float | None:
     return _clip(reading / value)
 
 
-def percent_of(
-    *, targets: Iterable[TargetInput], claim: ClaimInput | None
-) -> float:
+def percent_of(*, targets: Iterable[TargetInput], claim: ClaimInput | None) -> float:
     """Percent complete: from target readings where there are numeric targets and
     readings, else as reported; a completed claim is 100."""
     if claim is not None and claim.status == "completed":

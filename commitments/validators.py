@@ -62,4 +62,3 @@ def reading_check(*, target: Target, value: Decimal) -> None:
             code="reading_negative",
             params={"metric": target.metric, "unit": target.unit},
         )
-

@@ -24,10 +24,14 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 # APP_ENV=production makes SECRET_KEY mandatory and turns DEBUG off by default.
 APP_ENV = env.str("APP_ENV", default="development")
 if APP_ENV not in {"development", "production", "test"}:
-    raise environ.ImproperlyConfigured(f"APP_ENV must be development, production or test, not {APP_ENV!r}")
+    raise environ.ImproperlyConfigured(
+        f"APP_ENV must be development, production or test, not {APP_ENV!r}"
+    )
 PRODUCTION = APP_ENV == "production"
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
-SECRET_KEY = env.str("SECRET_KEY") if PRODUCTION else env.str("SECRET_KEY", default="dev-only-insecure-key")
+SECRET_KEY = (
+    env.str("SECRET_KEY") if PRODUCTION else env.str("SECRET_KEY", default="dev-only-insecure-key")
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -154,7 +158,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REPORT_MAX_BYTES = env.int("REPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
 # The ledger's "today": empty means the real date; a demo of a past year pins it (2017-09-30).
-LEDGER_TODAY = env.get_value("LEDGER_TODAY", cast=lambda v: dt.date.fromisoformat(v) if v else None, default=None)
+LEDGER_TODAY = env.get_value(
+    "LEDGER_TODAY", cast=lambda v: dt.date.fromisoformat(v) if v else None, default=None
+)
 
 # Status rules (红黄绿灯): one place computes them, these are the knobs.
 RAG_TOLERANCE_PERCENT = env.int("RAG_TOLERANCE_PERCENT", default=15)

@@ -29,7 +29,14 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["key", "kind", "recipient", "to_email", "state_badge", "attempts",
                     "next_attempt_at", "sent_at", "short_error"]  # fmt: skip
     list_filter = ["state", "kind", "for_day"]
-    search_fields = ["key", "to_email", "subject", "recipient__username", "recipient__last_name", "last_error"]
+    search_fields = [
+        "key",
+        "to_email",
+        "subject",
+        "recipient__username",
+        "recipient__last_name",
+        "last_error",
+    ]
     date_hierarchy = "created_at"
     list_select_related = ["recipient"]
     actions = ["retry_now"]
@@ -39,7 +46,19 @@ class NotificationAdmin(admin.ModelAdmin):
                        "body_text", "body_html"]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["key", "kind", "recipient", "to_email", "for_day", "summary"]}),
-        (_("投递"), {"fields": ["state", "attempts", "next_attempt_at", "claimed_at", "sent_at", "last_error"]}),
+        (
+            _("投递"),
+            {
+                "fields": [
+                    "state",
+                    "attempts",
+                    "next_attempt_at",
+                    "claimed_at",
+                    "sent_at",
+                    "last_error",
+                ]
+            },
+        ),
         (_("内容"), {"fields": ["subject", "body_text", "body_html"], "classes": ["collapse"]}),
     ]
 
@@ -49,11 +68,21 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # the outbox is a record; state moves only through the services
 
-    COLORS = {"pending": "#8a6200", "sending": "#1f56b3", "sent": "#1d7a3a", "failed": "#b3161e", "cancelled": "#6b7180"}
+    COLORS = {
+        "pending": "#8a6200",
+        "sending": "#1f56b3",
+        "sent": "#1d7a3a",
+        "failed": "#b3161e",
+        "cancelled": "#6b7180",
+    }
 
     @admin.display(description=_("状态"), ordering="state")
     def state_badge(self, obj: Notification):
-        return format_html('<b style="color:{}">{}</b>', self.COLORS.get(obj.state, "#000"), obj.get_state_display())
+        return format_html(
+            '<b style="color:{}">{}</b>',
+            self.COLORS.get(obj.state, "#000"),
+            obj.get_state_display(),
+        )
 
     @admin.display(description=_("最近错误"))
     def short_error(self, obj: Notification) -> str:
@@ -71,7 +100,15 @@ class NotificationItemAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["recipient__username", "commitment__code", "window", "notification__key"]
     list_select_related = ["recipient", "commitment", "notification"]
-    readonly_fields = ["notification", "recipient", "commitment", "kind", "window", "context", "created_at"]
+    readonly_fields = [
+        "notification",
+        "recipient",
+        "commitment",
+        "kind",
+        "window",
+        "context",
+        "created_at",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -90,7 +127,16 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(Summary)
 class SummaryAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "report", "kind", "period_end", "state", "progress", "created_by", "finished_at"]
+    list_display = [
+        "__str__",
+        "report",
+        "kind",
+        "period_end",
+        "state",
+        "progress",
+        "created_by",
+        "finished_at",
+    ]
     list_filter = ["kind", "state", "report"]
     search_fields = ["title", "error"]
     list_select_related = ["report", "created_by"]
@@ -112,7 +158,9 @@ class SummaryAdmin(admin.ModelAdmin):
             return "—"
         from django.urls import reverse
 
-        return format_html('<a href="{}">{}</a>', reverse("summary_detail", args=[obj.pk]), _("在网页中查看"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("summary_detail", args=[obj.pk]), _("在网页中查看")
+        )
 
     @admin.action(description=_("重新生成所选摘要（失败的）"))
     def rebuild(self, request, queryset) -> None:
@@ -120,4 +168,6 @@ class SummaryAdmin(admin.ModelAdmin):
         Summary.objects.filter(pk__in=ids).update(state=Summary.State.QUEUED, progress=0, error="")
         for pk in ids:
             outbox.dispatch_on_commit("summary_build", summary_id=pk)
-        self.message_user(request, _("已重新排队 %(n)d 份摘要。") % {"n": len(ids)}, messages.SUCCESS)
+        self.message_user(
+            request, _("已重新排队 %(n)d 份摘要。") % {"n": len(ids)}, messages.SUCCESS
+        )

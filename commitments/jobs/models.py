@@ -54,7 +54,9 @@ class NotificationPreference(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        db_table = "commitments_notificationpreference"  # moved from the commitments app; table kept
+        db_table = (
+            "commitments_notificationpreference"  # moved from the commitments app; table kept
+        )
         verbose_name = _("邮件订阅设置")
         verbose_name_plural = _("邮件订阅设置")
         constraints = [
@@ -190,9 +192,7 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("摘要"),
     )
-    state = models.CharField(
-        _("状态"), max_length=10, choices=State.choices, default=State.PENDING
-    )
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
     claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
@@ -207,7 +207,8 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(state="sent") | Q(sent_at__isnull=False), name="notification_sent_has_time"
+                condition=~Q(state="sent") | Q(sent_at__isnull=False),
+                name="notification_sent_has_time",
             ),
         ]
         indexes = [

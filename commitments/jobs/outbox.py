@@ -228,7 +228,9 @@ def _record_failure(n: Notification, exc: BaseException) -> str:
         mine.update(state=State.FAILED, last_error=error)
         return "failed"
     wait = backoff_seconds(n.attempts)
-    logger.warning("email %s attempt %s failed, retrying in %ss: %s", n.key, n.attempts, wait, error)
+    logger.warning(
+        "email %s attempt %s failed, retrying in %ss: %s", n.key, n.attempts, wait, error
+    )
     mine.update(
         state=State.PENDING,
         next_attempt_at=timezone.now() + dt.timedelta(seconds=wait),
@@ -251,7 +253,9 @@ def outbox_release_stuck(*, now=None) -> int:
     )
 
 
-def outbox_due_ids(*, now=None, limit: int | None = None, ids: Iterable[int] | None = None) -> list[int]:
+def outbox_due_ids(
+    *, now=None, limit: int | None = None, ids: Iterable[int] | None = None
+) -> list[int]:
     now = now or timezone.now()
     qs = Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=now)
     if ids is not None:

@@ -212,7 +212,9 @@ def _returned_updates(day: dt.date) -> list[dict[str, Any]]:
     newer update on the same commitment has answered yet."""
     eod = end_of_day(day)
     newer = ProgressUpdate.objects.filter(
-        commitment=OuterRef("commitment"), created_at__gt=OuterRef("created_at"), created_at__lte=eod
+        commitment=OuterRef("commitment"),
+        created_at__gt=OuterRef("created_at"),
+        created_at__lte=eod,
     )
     return list(
         ProgressUpdate.objects.filter(
@@ -223,10 +225,20 @@ def _returned_updates(day: dt.date) -> list[dict[str, Any]]:
         .annotate(answered=Exists(newer))
         .filter(answered=False)
         .values(
-            "pk", "commitment_id", "as_of", "review_comment", "reviewed_at",
-            "author_id", "author__username", "author__first_name", "author__last_name",
-            "author__email", "author__is_active",
-            "reviewed_by__username", "reviewed_by__first_name", "reviewed_by__last_name",
+            "pk",
+            "commitment_id",
+            "as_of",
+            "review_comment",
+            "reviewed_at",
+            "author_id",
+            "author__username",
+            "author__first_name",
+            "author__last_name",
+            "author__email",
+            "author__is_active",
+            "reviewed_by__username",
+            "reviewed_by__first_name",
+            "reviewed_by__last_name",
         )  # fmt: skip
     )
 
@@ -269,7 +281,13 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
                 week = (s.overdue_days - 1) // every + 1
                 for uid in actors:
                     candidates.append(
-                        Item(uid, cid, Kind.OVERDUE, f"{due}/w{week}", {**ctx, "escalated": escalated})
+                        Item(
+                            uid,
+                            cid,
+                            Kind.OVERDUE,
+                            f"{due}/w{week}",
+                            {**ctx, "escalated": escalated},
+                        )
                     )
                 if escalated:
                     for uid in d.managers.get(lead, set()) | d.office:
@@ -295,7 +313,9 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
                 uid,
                 Person(
                     uid,
-                    display_name(r["author__username"], r["author__first_name"], r["author__last_name"]),
+                    display_name(
+                        r["author__username"], r["author__first_name"], r["author__last_name"]
+                    ),
                     r["author__email"] or "",
                     r["author__is_active"],
                 ),
@@ -421,7 +441,14 @@ def _display(ctx: dict[str, Any]) -> dict[str, Any]:
     else:
         when, color = f"剩{ctx['days_left']}天", "#555555"
     bg, fg = LAMP_COLORS.get(ctx.get("rag"), LAMP_COLORS[Rag.NOT_STARTED])
-    return {**ctx, "when": when, "when_color": color, "lamp_bg": bg, "lamp_fg": fg, "pct": f"{ctx['percent']}%"}
+    return {
+        **ctx,
+        "when": when,
+        "when_color": color,
+        "lamp_bg": bg,
+        "lamp_fg": fg,
+        "pct": f"{ctx['percent']}%",
+    }
 
 
 def digest_context(*, name: str, day: dt.date, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -450,8 +477,12 @@ def digest_context(*, name: str, day: dt.date, items: list[dict[str, Any]]) -> d
     }
 
 
-def reporting_call_context(*, name: str, day: dt.date, items: list[dict[str, Any]]) -> dict[str, Any]:
-    entries = sorted((_display(i["context"]) for i in items), key=lambda x: (x["due_date"], x["code"]))
+def reporting_call_context(
+    *, name: str, day: dt.date, items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    entries = sorted(
+        (_display(i["context"]) for i in items), key=lambda x: (x["due_date"], x["code"])
+    )
     _, reporting_day = reporting_call_window(day)
     return {
         "name": name,
@@ -541,7 +572,9 @@ def _write(
             email = emails.render(template, context(name=name, day=n.for_day, items=items[n.pk]))
             n.subject, n.body_text, n.body_html = email.subject[:255], email.text, email.html
             rendered.append(n)
-        Notification.objects.bulk_update(rendered, ["subject", "body_text", "body_html"], batch_size=100)
+        Notification.objects.bulk_update(
+            rendered, ["subject", "body_text", "body_html"], batch_size=100
+        )
         dispatch_on_commit("outbox_flush")
     return sorted(n.pk for n in rendered)
 

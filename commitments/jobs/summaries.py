@@ -43,7 +43,11 @@ from commitments.selectors.states import (
 
 logger = logging.getLogger(__name__)
 
-KIND_LABELS = {Summary.Kind.WEEKLY: "周报", Summary.Kind.MONTHLY: "月报", Summary.Kind.ON_DEMAND: "即时摘要"}
+KIND_LABELS = {
+    Summary.Kind.WEEKLY: "周报",
+    Summary.Kind.MONTHLY: "月报",
+    Summary.Kind.ON_DEMAND: "即时摘要",
+}
 # Stronger than the ledger's cell fills: these are bars on white.
 RAG_COLORS = {
     Rag.RED: "#d9534f",
@@ -75,7 +79,10 @@ def summary_period(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
 def current_reports(day: dt.date) -> list[Report]:
     """The reports a summary on ``day`` is about: those of the latest year not after it."""
     year = (
-        Report.objects.filter(year__lte=day.year).order_by("-year").values_list("year", flat=True).first()
+        Report.objects.filter(year__lte=day.year)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
     )
     if year is None:
         return []
@@ -105,10 +112,16 @@ def summary_request(
     start, end = summary_period(kind, day)
     if kind == Summary.Kind.ON_DEMAND:
         previous = _previous(report, kind, end)
-        start = previous.period_end + dt.timedelta(days=1) if previous else dt.date(report.year, 1, 1)
+        start = (
+            previous.period_end + dt.timedelta(days=1) if previous else dt.date(report.year, 1, 1)
+        )
         start = min(start, end)
     with transaction.atomic():
-        fields = {"period_start": start, "title": summary_title(report, kind, start, end), "created_by": user}
+        fields = {
+            "period_start": start,
+            "title": summary_title(report, kind, start, end),
+            "created_by": user,
+        }
         if kind == Summary.Kind.ON_DEMAND:
             summary = Summary.objects.create(report=report, kind=kind, period_end=end, **fields)
         else:
@@ -142,7 +155,9 @@ def _progress(summary_id: int, percent: int) -> None:
     )
 
 
-def _previous(report: Report, kind: str, before: dt.date, exclude: int | None = None) -> Summary | None:
+def _previous(
+    report: Report, kind: str, before: dt.date, exclude: int | None = None
+) -> Summary | None:
     """The summary this one is compared with: the last finished one of the same kind (any
     kind for an on-demand summary) that ends before it."""
     qs = Summary.objects.filter(report=report, state=Summary.State.DONE, period_end__lt=before)
@@ -205,7 +220,16 @@ def _target_rows(commitment_ids: list[int], day: dt.date) -> dict[int, list[dict
         Target.objects.filter(commitment_id__in=commitment_ids)
         .annotate(reading=reading)
         .order_by("commitment_id", "order")
-        .values("commitment_id", "metric", "text", "value", "unit", "reading", "baseline_value", "baseline_year")
+        .values(
+            "commitment_id",
+            "metric",
+            "text",
+            "value",
+            "unit",
+            "reading",
+            "baseline_value",
+            "baseline_year",
+        )
     )
     for t in rows:
         out[t["commitment_id"]].append(
@@ -230,7 +254,9 @@ def _num(v) -> str | None:
     return format(d.normalize(), "f")
 
 
-def _deadlines_moved(report: Report, since: dt.datetime, current: dict[int, dt.date]) -> list[dict[str, Any]]:
+def _deadlines_moved(
+    report: Report, since: dt.datetime, current: dict[int, dt.date]
+) -> list[dict[str, Any]]:
     """Commitments whose due date differs from what it was at ``since``, from the change
     history (django-simple-history). A commitment created after ``since`` is compared with
     its first recorded due date."""
@@ -281,17 +307,29 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
     info = {
         r["pk"]: r
         for r in qs.values(
-            "pk", "code", "text", "kind", "matter_number", "due_date", "section_id",
-            "lead_unit_id", "lead_unit__name",
+            "pk",
+            "code",
+            "text",
+            "kind",
+            "matter_number",
+            "due_date",
+            "section_id",
+            "lead_unit_id",
+            "lead_unit__name",
         )  # fmt: skip
     }
     sections = {
-        s["pk"]: s for s in Section.objects.filter(report=report).values("pk", "parent_id", "level", "key", "label", "title", "start")
+        s["pk"]: s
+        for s in Section.objects.filter(report=report).values(
+            "pk", "parent_id", "level", "key", "label", "title", "start"
+        )
     }
 
     def chapter_of(section_id: int) -> dict[str, Any]:
         s = sections[section_id]
-        return sections[s["parent_id"]] if s["level"] == Section.Level.TOPIC and s["parent_id"] else s
+        return (
+            sections[s["parent_id"]] if s["level"] == Section.Level.TOPIC and s["parent_id"] else s
+        )
 
     by_chapter: dict[int, list[int]] = defaultdict(list)
     by_dept: dict[int | None, list[int]] = defaultdict(list)
@@ -316,7 +354,9 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
     since_day = previous.period_end if previous else summary.period_start - dt.timedelta(days=1)
     before = commitment_states(qs, day=since_day)
     progress(40)
-    since_time = (previous.finished_at if previous and previous.finished_at else end_of_day(since_day))
+    since_time = (
+        previous.finished_at if previous and previous.finished_at else end_of_day(since_day)
+    )
 
     def brief(cid: int) -> dict[str, Any]:
         c, s = info[cid], states[cid].status
@@ -334,24 +374,39 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
         }
 
     newly_completed = [
-        brief(cid) for cid in info if states[cid].status.rag in DONE and before[cid].status.rag not in DONE
+        brief(cid)
+        for cid in info
+        if states[cid].status.rag in DONE and before[cid].status.rag not in DONE
     ]
     newly_overdue = [
-        brief(cid) for cid in info if states[cid].status.rag == Rag.RED and before[cid].status.rag != Rag.RED
+        brief(cid)
+        for cid in info
+        if states[cid].status.rag == Rag.RED and before[cid].status.rag != Rag.RED
     ]
     moved = [
         {**brief(m["id"]), "from": m["from"], "to": m["to"]}
-        for m in _deadlines_moved(report, since_time, {cid: c["due_date"] for cid, c in info.items()})
+        for m in _deadlines_moved(
+            report, since_time, {cid: c["due_date"] for cid, c in info.items()}
+        )
         if m["id"] in info
     ]
 
     special = sorted(
-        (cid for cid, c in info.items() if c["kind"] in (Commitment.Kind.PRACTICAL_MATTER, Commitment.Kind.POLLUTION)),
+        (
+            cid
+            for cid, c in info.items()
+            if c["kind"] in (Commitment.Kind.PRACTICAL_MATTER, Commitment.Kind.POLLUTION)
+        ),
         key=lambda cid: (info[cid]["matter_number"] or 0, info[cid]["code"]),
     )
     targets = _target_rows(special, day)
     practical = [
-        {**brief(cid), "number": info[cid]["matter_number"], "text": info[cid]["text"], "targets": targets.get(cid, [])}
+        {
+            **brief(cid),
+            "number": info[cid]["matter_number"],
+            "text": info[cid]["text"],
+            "targets": targets.get(cid, []),
+        }
         for cid in special
         if info[cid]["kind"] == Commitment.Kind.PRACTICAL_MATTER
     ]
@@ -365,7 +420,12 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
     headline = _headline(states, day)
     was = _headline(before, since_day)
     figures = {
-        "report": {"id": report.pk, "title": report.title, "city": report.city, "year": report.year},
+        "report": {
+            "id": report.pk,
+            "title": report.title,
+            "city": report.city,
+            "year": report.year,
+        },
         "kind": summary.kind,
         "kind_label": KIND_LABELS[summary.kind],
         "title": summary.title,
@@ -380,7 +440,14 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
         },
         "deltas": {
             key: round(headline[key] - was[key], 1)
-            for key in ("completed", "overdue", "behind", "on_track", "not_started", "average_percent")
+            for key in (
+                "completed",
+                "overdue",
+                "behind",
+                "on_track",
+                "not_started",
+                "average_percent",
+            )
         },
         "chapters": chapters,
         "departments": departments,
@@ -420,7 +487,13 @@ def _segments(rag_counts: dict[str, int], total: int) -> list[dict[str, Any]]:
     widths = [int(100 * n / total) for _, n in parts]
     widths[widths.index(max(widths))] += 100 - sum(widths)  # rounding goes to the largest
     return [
-        {"rag": rag, "count": n, "width": w, "color": RAG_COLORS[rag], "label": str(Rag.labels[rag])}
+        {
+            "rag": rag,
+            "count": n,
+            "width": w,
+            "color": RAG_COLORS[rag],
+            "label": str(Rag.labels[rag]),
+        }
         for (rag, n), w in zip(parts, widths, strict=True)
         if w > 0
     ]
@@ -434,7 +507,11 @@ def render_context(figures: dict[str, Any]) -> dict[str, Any]:
     for group in ("chapters", "departments"):
         rows.append(
             [
-                {**row, "segments": _segments(row["rag"], row["total"]), "pct": int(round(row["average_percent"]))}
+                {
+                    **row,
+                    "segments": _segments(row["rag"], row["total"]),
+                    "pct": int(round(row["average_percent"])),
+                }
                 for row in figures.get(group, [])
             ]
         )
@@ -446,7 +523,9 @@ def render_context(figures: dict[str, Any]) -> dict[str, Any]:
         "headline_segments": _segments(headline["rag"], headline["total"]),
         "chapters": rows[0],
         "departments": rows[1],
-        "practical": [{**m, "pct": int(round(m["percent"]))} for m in figures.get("practical_matters", [])],
+        "practical": [
+            {**m, "pct": int(round(m["percent"]))} for m in figures.get("practical_matters", [])
+        ],
         "pollution": [{**m, "pct": int(round(m["percent"]))} for m in figures.get("pollution", [])],
         "changes": figures.get("changes", {}),
         "legend": legend,
@@ -497,12 +576,16 @@ def summary_build(summary_id: int) -> bool:
             summary_mail(summary)
     except DatabaseError:
         # Transient (the database went away): give it back so the task's retry can claim it.
-        Summary.objects.filter(pk=summary_id, state=Summary.State.RUNNING).update(state=Summary.State.QUEUED)
+        Summary.objects.filter(pk=summary_id, state=Summary.State.RUNNING).update(
+            state=Summary.State.QUEUED
+        )
         raise
     except Exception as exc:
         logger.exception("summary %s failed", summary_id)
         Summary.objects.filter(pk=summary_id).update(
-            state=Summary.State.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+            state=Summary.State.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
         )
         return False
     return True
@@ -545,9 +628,15 @@ def summary_mail(summary: Summary) -> MailResult:
         return result
     figures = summary.figures
     with transaction.atomic():
-        ctx = {"title": summary.title, "kind_label": KIND_LABELS[summary.kind], "figures": figures,
-               "summary_html": summary.html, "summary_text": summary.text,
-               "summary_url": emails.url_for("summary_detail", summary.pk), "xlsx_name": summary.xlsx_name}
+        ctx = {
+            "title": summary.title,
+            "kind_label": KIND_LABELS[summary.kind],
+            "figures": figures,
+            "summary_html": summary.html,
+            "summary_text": summary.text,
+            "summary_url": emails.url_for("summary_detail", summary.pk),
+            "xlsx_name": summary.xlsx_name,
+        }
         made = []
         for p in chosen:
             mail = emails.render("summary", {**ctx, "name": p.name})
@@ -570,7 +659,9 @@ def summary_mail(summary: Summary) -> MailResult:
     return result
 
 
-def summaries_send_due(*, kind: str, day: dt.date | None = None, dry_run: bool = False) -> list[Summary]:
+def summaries_send_due(
+    *, kind: str, day: dt.date | None = None, dry_run: bool = False
+) -> list[Summary]:
     """The scheduled job: the weekly or monthly summary of every current report, built now
     (in this worker) and mailed. Running it again the same week or month does nothing new."""
     day = day or clock.today()
@@ -580,8 +671,15 @@ def summaries_send_due(*, kind: str, day: dt.date | None = None, dry_run: bool =
     for report in current_reports(day):
         if dry_run:
             start, end = summary_period(kind, day)
-            out.append(Summary(report=report, kind=kind, period_start=start, period_end=end,
-                               title=summary_title(report, kind, start, end)))
+            out.append(
+                Summary(
+                    report=report,
+                    kind=kind,
+                    period_start=start,
+                    period_end=end,
+                    title=summary_title(report, kind, start, end),
+                )
+            )
             continue
         summary = summary_request(kind=kind, day=day, report=report)
         summary_build(summary.pk)
@@ -605,9 +703,9 @@ def summaries_missed(*, now: dt.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     since = now - dt.timedelta(hours=settings.SUMMARY_CATCH_UP_HOURS)
     asked: list[int] = []
-    for task in PeriodicTask.objects.filter(enabled=True, task=SUMMARIES_TASK, crontab__isnull=False).select_related(
-        "crontab"
-    ):
+    for task in PeriodicTask.objects.filter(
+        enabled=True, task=SUMMARIES_TASK, crontab__isnull=False
+    ).select_related("crontab"):
         kind = json.loads(task.kwargs or "{}").get("period", Summary.Kind.WEEKLY)
         if kind not in (Summary.Kind.WEEKLY, Summary.Kind.MONTHLY):
             continue
@@ -631,9 +729,13 @@ def summaries_resume_stalled() -> list[int]:
     missed = summaries_missed()
     cutoff = timezone.now() - dt.timedelta(seconds=settings.SUMMARY_STALLED_AFTER_SECONDS)
     ids = list(
-        Summary.objects.filter(state=Summary.State.QUEUED, created_at__lt=cutoff).values_list("pk", flat=True)
+        Summary.objects.filter(state=Summary.State.QUEUED, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
     ) + list(
-        Summary.objects.filter(state=Summary.State.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True)
+        Summary.objects.filter(state=Summary.State.RUNNING, heartbeat_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
     )
     for pk in ids:
         dispatch_on_commit("summary_build", summary_id=pk)

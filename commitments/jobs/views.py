@@ -32,7 +32,9 @@ def _require_reader(request: HttpRequest) -> None:
 
 
 def _summary(pk: int) -> Summary:
-    return get_object_or_404(Summary.objects.select_related("report", "created_by").defer("xlsx"), pk=pk)
+    return get_object_or_404(
+        Summary.objects.select_related("report", "created_by").defer("xlsx"), pk=pk
+    )
 
 
 @login_required

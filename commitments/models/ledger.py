@@ -189,4 +189,3 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.due_date:%Y-%m-%d} {self.title}"
-

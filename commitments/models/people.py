@@ -41,9 +41,10 @@ class Membership(models.Model):
         verbose_name = _("成员")
         verbose_name_plural = _("成员")
         constraints = [
-            models.UniqueConstraint(fields=["user", "department"], name="membership_unique_user_dept"),
+            models.UniqueConstraint(
+                fields=["user", "department"], name="membership_unique_user_dept"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.department} · {self.get_role_display()}"
-

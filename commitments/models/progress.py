@@ -156,4 +156,3 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.link
-

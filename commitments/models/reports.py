@@ -78,4 +78,3 @@ class Section(models.Model):
     @property
     def chapter_key(self) -> str:
         return ".".join(self.key.split(".")[:2])
-

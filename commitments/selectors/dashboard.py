@@ -54,7 +54,9 @@ class Group:
     def segments(self) -> list[tuple[str, int, float]]:
         """(rag, count, share of the row in %) for a stacked bar."""
         return [
-            (rag, n, round(100 * n / self.total, 2)) for rag, n in self.counts.items() if n and self.total
+            (rag, n, round(100 * n / self.total, 2))
+            for rag, n in self.counts.items()
+            if n and self.total
         ]
 
 
@@ -195,10 +197,14 @@ def dashboard_build(
         departments.setdefault(dkey, Group(key=dkey, name=dname)).add(state, c.weight)
 
     total = len(rows)
-    panel = [c for c in rows if c.kind in (Commitment.Kind.PRACTICAL_MATTER, Commitment.Kind.POLLUTION)]
+    panel = [
+        c for c in rows if c.kind in (Commitment.Kind.PRACTICAL_MATTER, Commitment.Kind.POLLUTION)
+    ]
     targets_by_c: dict[int, list[Target]] = defaultdict(list)
     panel_targets = list(
-        Target.objects.filter(commitment_id__in=[c.pk for c in panel]).order_by("commitment_id", "order")
+        Target.objects.filter(commitment_id__in=[c.pk for c in panel]).order_by(
+            "commitment_id", "order"
+        )
     )
     for t in panel_targets:
         targets_by_c[t.commitment_id].append(t)
@@ -213,13 +219,19 @@ def dashboard_build(
         (item(c) for c in panel if c.kind == Commitment.Kind.PRACTICAL_MATTER),
         key=lambda r: r.commitment.matter_number or 0,
     )
-    pollution = [item(c) for c in panel if c.kind == Commitment.Kind.POLLUTION and targets_by_c.get(c.pk)]
+    pollution = [
+        item(c) for c in panel if c.kind == Commitment.Kind.POLLUTION and targets_by_c.get(c.pk)
+    ]
     overdue = sorted(
         (ItemRow(c, states[c.pk]) for c in rows if states[c.pk].status.rag == Rag.RED),
         key=lambda r: -r.state.status.overdue_days,
     )
     stale = sorted(
-        (ItemRow(c, states[c.pk]) for c in rows if states[c.pk].status.stale and states[c.pk].status.is_open),
+        (
+            ItemRow(c, states[c.pk])
+            for c in rows
+            if states[c.pk].status.stale and states[c.pk].status.is_open
+        ),
         key=lambda r: r.state.last_update_as_of or dt.date.min,
     )
 

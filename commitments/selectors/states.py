@@ -128,7 +128,10 @@ def commitment_states(
                     "c_reading", "v_reading")
         )  # fmt: skip
         for t in targets:
-            for bucket, reading in ((claimed_targets, "c_reading"), (verified_targets, "v_reading")):
+            for bucket, reading in (
+                (claimed_targets, "c_reading"),
+                (verified_targets, "v_reading"),
+            ):
                 bucket.setdefault(t["commitment_id"], []).append(
                     TargetInput(
                         value=t["value"],

@@ -75,9 +75,7 @@ def commitments_bulk_assign(
     return len(rows)
 
 
-def milestone_add(
-    *, commitment: Commitment, by, title: str, due_date: dt.date
-) -> Milestone:
+def milestone_add(*, commitment: Commitment, by, title: str, due_date: dt.date) -> Milestone:
     with transaction.atomic():
         last = commitment.milestones.order_by("-order").values_list("order", flat=True).first()
         milestone = Milestone(

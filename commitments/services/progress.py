@@ -135,8 +135,9 @@ def _review(
     # A conditional UPDATE: of two reviewers (or a double click) exactly one matches the
     # submitted row; the row count says who won.
     won = (
-        ProgressUpdate.objects.filter(pk=update.pk, review_state=ProgressUpdate.Review.SUBMITTED)
-        .update(
+        ProgressUpdate.objects.filter(
+            pk=update.pk, review_state=ProgressUpdate.Review.SUBMITTED
+        ).update(
             review_state=state,
             reviewed_by=reviewer,
             reviewed_at=now or timezone.now(),

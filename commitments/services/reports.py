@@ -30,7 +30,9 @@ from commitments.models import Commitment, Report, Section, Target
 
 T = TypeVar("T")
 
-BUNDLED_REPORT = Path(__file__).resolve().parent.parent / "data" / "anyang-2017-government-work-report.txt"
+BUNDLED_REPORT = (
+    Path(__file__).resolve().parent.parent / "data" / "anyang-2017-government-work-report.txt"
+)
 
 # Below this similarity a changed sentence is treated as a new one, not an edit of the old.
 SAME_SENTENCE_RATIO = 0.6
@@ -161,9 +163,7 @@ def _write_sections(report: Report, parsed: ParsedReport) -> dict[str, Section]:
     return by_key
 
 
-def _match(
-    existing: list[Commitment], incoming: list[ParsedCommitment]
-) -> dict[int, Commitment]:
+def _match(existing: list[Commitment], incoming: list[ParsedCommitment]) -> dict[int, Commitment]:
     """Pair each parsed commitment (by index) with the row it continues, if any.
 
     Exact text first (a sentence that only moved keeps its row and progress), then the
@@ -235,11 +235,7 @@ def _write_commitments(
 
     # Codes and positions are unique per report. A re-seed may shift them between rows,
     # so rows that move, and rows that leave the report, first step out of the way.
-    moving = [
-        c
-        for i, c in pairs.items()
-        if (c.code, c.seq) != (parsed.commitments[i].code, i + 1)
-    ]
+    moving = [c for i, c in pairs.items() if (c.code, c.seq) != (parsed.commitments[i].code, i + 1)]
     removed = [c for c in existing if c.pk not in matched_pks]
     for c in moving:
         Commitment.objects.filter(pk=c.pk).update(code=f"~{c.pk}", seq=10_000_000 + c.pk)
@@ -346,4 +342,3 @@ def _write_targets(commitment: Commitment, parsed_targets: Iterable[ParsedTarget
             target.delete()
             written += 1
     return written
-

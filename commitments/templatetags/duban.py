@@ -22,7 +22,9 @@ def lamp(rag: str, text: bool = True) -> str:
     the only signal."""
     label = Rag.labels.get(rag, rag)
     if text:
-        return format_html('<span class="lamp lamp-{}" title="{}"><i></i>{}</span>', rag, label, label)
+        return format_html(
+            '<span class="lamp lamp-{}" title="{}"><i></i>{}</span>', rag, label, label
+        )
     return format_html('<span class="lamp lamp-{}" title="{}"><i></i></span>', rag, label)
 
 

@@ -89,4 +89,6 @@ def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _supervisor_commitment(request, milestone.commitment_id)
     assignment.milestone_delete(milestone=milestone, by=request.user)
     messages.success(request, _("节点已删除。"))
-    return redirect(safe_next(request, reverse("commitment_assign", args=[milestone.commitment_id])))
+    return redirect(
+        safe_next(request, reverse("commitment_assign", args=[milestone.commitment_id]))
+    )

@@ -80,7 +80,8 @@ def no_report_page(request: HttpRequest) -> HttpResponse:
 
 def commitment_or_403(request: HttpRequest, pk: int) -> Commitment:
     commitment = get_object_or_404(
-        Commitment.objects.select_related("report", "section", "section__parent", "lead_unit"), pk=pk
+        Commitment.objects.select_related("report", "section", "section__parent", "lead_unit"),
+        pk=pk,
     )
     if not can_view(request.user, commitment):
         raise PermissionDenied

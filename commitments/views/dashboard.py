@@ -26,7 +26,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return no_report_page(request)
     day = as_of_day(request)
     board = dashboard_build(
-        report=report, commitments=visible_commitments(request.user, Commitment.objects.all()), day=day
+        report=report,
+        commitments=visible_commitments(request.user, Commitment.objects.all()),
+        day=day,
     )
     context = {
         "board": board,

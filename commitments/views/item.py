@@ -109,7 +109,11 @@ def _history(commitment: Commitment) -> list[dict]:
     dept_names = dict(Department.objects.values_list("pk", "name"))
     entries: list[dict] = []
     records = list(commitment.history.select_related("history_user").order_by("history_date")[:200])
-    labels = {f.name: str(f.verbose_name) for f in Commitment._meta.get_fields() if hasattr(f, "verbose_name")}
+    labels = {
+        f.name: str(f.verbose_name)
+        for f in Commitment._meta.get_fields()
+        if hasattr(f, "verbose_name")
+    }
     hidden = {"updated_at", "created_at", "start", "end", "seq"}
 
     def show(field: str, value) -> str:
@@ -129,7 +133,14 @@ def _history(commitment: Commitment) -> list[dict]:
     previous = None
     for rec in records:
         if previous is None:
-            entries.append({"when": rec.history_date, "who": who(rec.history_user), "kind": "created", "changes": []})
+            entries.append(
+                {
+                    "when": rec.history_date,
+                    "who": who(rec.history_user),
+                    "kind": "created",
+                    "changes": [],
+                }
+            )
         else:
             delta = rec.diff_against(previous)
             changes = [
@@ -138,7 +149,14 @@ def _history(commitment: Commitment) -> list[dict]:
                 if c.field not in hidden
             ]
             if changes:
-                entries.append({"when": rec.history_date, "who": who(rec.history_user), "kind": "changed", "changes": changes})
+                entries.append(
+                    {
+                        "when": rec.history_date,
+                        "who": who(rec.history_user),
+                        "kind": "changed",
+                        "changes": changes,
+                    }
+                )
         previous = rec
     for model, title in ((Milestone, _("节点")),):
         for rec in model.history.filter(commitment_id=commitment.pk).select_related("history_user"):
@@ -217,7 +235,9 @@ def _prefilled_form(request, commitment, targets, timeline) -> ProgressUpdateFor
 @require_GET
 def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = commitment_or_403(request, pk)
-    return render(request, "commitments/commitment_detail.html", _detail_context(request, commitment))
+    return render(
+        request, "commitments/commitment_detail.html", _detail_context(request, commitment)
+    )
 
 
 @staff_required
@@ -257,7 +277,9 @@ def update_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         context = _detail_context(request, commitment, form=form)
         if request.htmx:
-            return render(request, "commitments/commitment_detail.html#update_form", context, status=422)
+            return render(
+                request, "commitments/commitment_detail.html#update_form", context, status=422
+            )
         return render(request, "commitments/commitment_detail.html", context, status=422)
 
     messages.success(request, _("进展已提交，等待督查室审核。"))
@@ -285,7 +307,9 @@ def _errors_to_form(form, error: ValidationError) -> None:
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Evidence files are never public: streamed only to people who may see the commitment."""
     evidence = get_object_or_404(Evidence.objects.select_related("update__commitment"), pk=pk)
-    if not roles_of(request.user).is_staff_user or not can_view(request.user, evidence.update.commitment):
+    if not roles_of(request.user).is_staff_user or not can_view(
+        request.user, evidence.update.commitment
+    ):
         raise PermissionDenied
     if not evidence.file:
         raise Http404

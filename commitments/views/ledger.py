@@ -76,7 +76,9 @@ def ledger_query(request: HttpRequest, report: Report) -> LedgerView:
     states = commitment_states(qs, day=day)
     meta = {
         pk: (seq, due, unit)
-        for pk, seq, due, unit in qs.order_by().values_list("pk", "seq", "due_date", "lead_unit__name")
+        for pk, seq, due, unit in qs.order_by().values_list(
+            "pk", "seq", "due_date", "lead_unit__name"
+        )
     }
     ids = list(meta)
     if data.get("overdue"):

@@ -48,13 +48,18 @@ def _review_queryset() -> QuerySet[ProgressUpdate]:
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not can_review(request.user):
         raise PermissionDenied
-    pending = _review_queryset().filter(review_state=ProgressUpdate.Review.SUBMITTED).order_by(
-        "created_at", "id"
+    pending = (
+        _review_queryset()
+        .filter(review_state=ProgressUpdate.Review.SUBMITTED)
+        .order_by("created_at", "id")
     )
     page = Paginator(pending, REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    recent = _review_queryset().exclude(review_state=ProgressUpdate.Review.SUBMITTED).select_related(
-        "reviewed_by"
-    ).order_by("-reviewed_at")[:10]
+    recent = (
+        _review_queryset()
+        .exclude(review_state=ProgressUpdate.Review.SUBMITTED)
+        .select_related("reviewed_by")
+        .order_by("-reviewed_at")[:10]
+    )
     return render(
         request,
         "commitments/review_queue.html",
@@ -91,7 +96,9 @@ def update_accept(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_review(request.user):
         raise PermissionDenied
     update = get_object_or_404(ProgressUpdate, pk=pk)
-    won = progress.update_review_accept(update=update, reviewer=request.user, comment=request.POST.get("comment", ""))
+    won = progress.update_review_accept(
+        update=update, reviewer=request.user, comment=request.POST.get("comment", "")
+    )
     if won:
         messages.success(request, _("已通过：%(code)s") % {"code": update.commitment.code})
     return _review_done(request, update, won)
@@ -108,12 +115,17 @@ def update_return(request: HttpRequest, pk: int) -> HttpResponse:
         if request.htmx:
             u = _review_queryset().get(pk=pk)
             return render(
-                request, "commitments/review_queue.html#row", {"u": u, "return_form": form}, status=422
+                request,
+                "commitments/review_queue.html#row",
+                {"u": u, "return_form": form},
+                status=422,
             )
         for e in form.errors.get("comment", []):
             messages.error(request, e)
         return redirect(safe_next(request, reverse("review_queue")))
-    won = progress.update_review_return(update=update, reviewer=request.user, comment=form.cleaned_data["comment"])
+    won = progress.update_review_return(
+        update=update, reviewer=request.user, comment=form.cleaned_data["comment"]
+    )
     if won:
         messages.success(request, _("已退回：%(code)s") % {"code": update.commitment.code})
     return _review_done(request, update, won)
@@ -128,7 +140,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """我的待办: updates returned to me that I have not corrected yet."""
     returned = (
         _review_queryset()
-        .filter(author=request.user, review_state=ProgressUpdate.Review.RETURNED, corrections__isnull=True)
+        .filter(
+            author=request.user,
+            review_state=ProgressUpdate.Review.RETURNED,
+            corrections__isnull=True,
+        )
         .select_related("reviewed_by")
         .order_by("-reviewed_at")
     )
@@ -139,7 +155,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         qs = mine.filter(report=report)
         states = commitment_states(qs, day=clock.today())
         flagged = [pk for pk, s in states.items() if s.status.rag in (Rag.RED, Rag.YELLOW)]
-        attention = list(qs.filter(pk__in=flagged).select_related("lead_unit").order_by("due_date", "seq")[:50])
+        attention = list(
+            qs.filter(pk__in=flagged).select_related("lead_unit").order_by("due_date", "seq")[:50]
+        )
         for c in attention:
             c.state = states[c.pk]
     return render(request, "commitments/inbox.html", {"returned": returned, "attention": attention})

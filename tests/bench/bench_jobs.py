@@ -67,7 +67,11 @@ class World:
 
         self.rng = random.Random(seed)
         self.report = Report.objects.create(
-            city="基准", year=2017, title="2017年基准市政府工作报告", source_text="基准。", source_sha256="0" * 64
+            city="基准",
+            year=2017,
+            title="2017年基准市政府工作报告",
+            source_text="基准。",
+            source_sha256="0" * 64,
         )
         self.chapters = Section.objects.bulk_create(
             [
@@ -78,7 +82,9 @@ class World:
         )  # fmt: skip
         n_office = n_leaders = 20
         n_depts = (n_users - n_office - n_leaders) // 3
-        self.depts = Department.objects.bulk_create([Department(name=f"基准局{i:03d}") for i in range(n_depts)])
+        self.depts = Department.objects.bulk_create(
+            [Department(name=f"基准局{i:03d}") for i in range(n_depts)]
+        )
         office = Department.objects.create(name="基准督查室", is_supervision_office=True)
         gov = Department.objects.create(name="基准政府办")
         users = [
@@ -102,8 +108,10 @@ class World:
                         Membership(user=r2, department=d, role="reporter"),
                         Membership(user=m, department=d, role="manager")]  # fmt: skip
             self.reporters[d.pk] = [r1.pk, r2.pk]
-        rest = users[n_depts * 3:]
-        members += [Membership(user=u, department=office, role="supervisor") for u in rest[:n_office]]
+        rest = users[n_depts * 3 :]
+        members += [
+            Membership(user=u, department=office, role="supervisor") for u in rest[:n_office]
+        ]
         members += [Membership(user=u, department=gov, role="leader") for u in rest[n_office:]]
         Membership.objects.bulk_create(members)
         self.supervisor = rest[0]
@@ -120,7 +128,11 @@ class World:
                 kind, matter = "practical_matter", seq
             elif seq % 20 == 0:
                 kind = "pollution"
-            due = dt.date(2017, 12, 31) if rng.random() < 0.7 else dt.date(2017, 3, 1) + dt.timedelta(days=rng.randrange(305))
+            due = (
+                dt.date(2017, 12, 31)
+                if rng.random() < 0.7
+                else dt.date(2017, 3, 1) + dt.timedelta(days=rng.randrange(305))
+            )
             new.append(
                 Commitment(
                     report=self.report, section=self.chapters[seq % 8], code=f"B-{seq:05d}", seq=seq,
@@ -134,7 +146,10 @@ class World:
         through = Commitment.co_units.through
         through.objects.bulk_create(
             [
-                through(commitment_id=c.pk, department_id=self.depts[(c.seq * 7 + 3) % len(self.depts)].pk)
+                through(
+                    commitment_id=c.pk,
+                    department_id=self.depts[(c.seq * 7 + 3) % len(self.depts)].pk,
+                )
                 for c in fresh
                 if c.seq % 5 == 0
             ],
@@ -187,7 +202,9 @@ def people_with_something_due(day: dt.date) -> set[int]:
     members = list(Membership.objects.select_related("user", "department"))
     actors: dict[int, set[int]] = {}
     managers: dict[int, set[int]] = {}
-    office = {m.user_id for m in members if m.role == "supervisor" or m.department.is_supervision_office}
+    office = {
+        m.user_id for m in members if m.role == "supervisor" or m.department.is_supervision_office
+    }
     for m in members:
         if m.role in ("reporter", "manager"):
             actors.setdefault(m.department_id, set()).add(m.user_id)
@@ -206,14 +223,21 @@ def people_with_something_due(day: dt.date) -> set[int]:
             out |= managers.get(c.lead_unit_id, set()) | office
     eod = end_of_day(day)
     for u in ProgressUpdate.objects.filter(
-        review_state="returned", reviewed_at__lte=eod, reviewed_at__gt=eod - dt.timedelta(days=settings.RETURNED_LOOKBACK_DAYS)
+        review_state="returned",
+        reviewed_at__lte=eod,
+        reviewed_at__gt=eod - dt.timedelta(days=settings.RETURNED_LOOKBACK_DAYS),
     ):
         answered = ProgressUpdate.objects.filter(
             Q(commitment=u.commitment_id), created_at__gt=u.created_at, created_at__lte=eod
         ).exists()
         if not answered:
             out.add(u.author_id)
-    return out & set(get_user_model().objects.filter(is_active=True).exclude(email="").values_list("pk", flat=True))
+    return out & set(
+        get_user_model()
+        .objects.filter(is_active=True)
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
 
 
 def counted(fn):
@@ -245,7 +269,9 @@ def measure(world: World) -> dict:
 
     expected = people_with_something_due(DAY)
     run, t_run, q_run, k_run = counted(lambda: reminders_run(day=DAY))
-    flush, t_flush, q_flush, _ = counted(lambda: outbox_flush(limit=None, budget_seconds=3600, give_up_after=10**9))
+    flush, t_flush, q_flush, _ = counted(
+        lambda: outbox_flush(limit=None, budget_seconds=3600, give_up_after=10**9)
+    )
     sent_to = {m.to[0] for m in mail.outbox}
     assert flush.sent == len(mail.outbox) == len(run.notification_ids), "one email per outbox row"
     assert len(sent_to) == len(mail.outbox), "one digest per person"
@@ -286,16 +312,26 @@ def measure(world: World) -> dict:
 def report(r: dict) -> None:
     reads = r["run_kinds"]["SELECT"]
     writes = r["run_q"] - reads
-    print(f"\n== {r['commitments']:,} commitments, {r['updates']:,} updates, {r['users']:,} users ==")
-    print(f"reminder run (plan + outbox write): {r['run_s']:.2f} s, {r['run_q']} queries "
-          f"({reads} reads, {writes} batched writes) → {r['emails']} digests, {r['items']:,} items")
-    print(f"  emails sent {r['emails']} == people with something due {r['expected_people']} "
-          f"(skipped: {r['skipped'][0]} inactive, {r['skipped'][1]} without email)")
-    print(f"outbox flush: {r['flush_s']:.2f} s, {r['flush_q']} queries "
-          f"({r['flush_q'] / max(r['emails'], 1):.1f} per email: claim, read, record)")
+    print(
+        f"\n== {r['commitments']:,} commitments, {r['updates']:,} updates, {r['users']:,} users =="
+    )
+    print(
+        f"reminder run (plan + outbox write): {r['run_s']:.2f} s, {r['run_q']} queries "
+        f"({reads} reads, {writes} batched writes) → {r['emails']} digests, {r['items']:,} items"
+    )
+    print(
+        f"  emails sent {r['emails']} == people with something due {r['expected_people']} "
+        f"(skipped: {r['skipped'][0]} inactive, {r['skipped'][1]} without email)"
+    )
+    print(
+        f"outbox flush: {r['flush_s']:.2f} s, {r['flush_q']} queries "
+        f"({r['flush_q'] / max(r['emails'], 1):.1f} per email: claim, read, record)"
+    )
     print(f"same day again: {r['again_s']:.2f} s, {r['again_q']} queries → nothing to send")
-    print(f"next day's run (2017-10-16): {r['next_s']:.2f} s, {r['next_q']} queries → "
-          f"{r['next_emails']} digests, {r['next_items']:,} new items")
+    print(
+        f"next day's run (2017-10-16): {r['next_s']:.2f} s, {r['next_q']} queries → "
+        f"{r['next_emails']} digests, {r['next_items']:,} new items"
+    )
     print(f"summary build: {r['sum_s']:.2f} s, {r['sum_q']} queries "
           f"({dict(r['sum_kinds'])}); XLSX {r['xlsx_kb']:.0f} KB")  # fmt: skip
 
@@ -322,12 +358,20 @@ def main() -> None:
     large = measure(world)
     report(large)
 
-    assert small["run_kinds"]["SELECT"] == large["run_kinds"]["SELECT"], "reminder reads grew with the ledger"
-    assert small["sum_kinds"]["SELECT"] == large["sum_kinds"]["SELECT"], "summary reads grew with the ledger"
-    print(f"\nreads do not grow with the ledger: reminder run {small['run_kinds']['SELECT']} = "
-          f"{large['run_kinds']['SELECT']}, summary {small['sum_kinds']['SELECT']} = {large['sum_kinds']['SELECT']}")
-    print(f"batched writes of the reminder run: {small['run_q'] - small['run_kinds']['SELECT']} → "
-          f"{large['run_q'] - large['run_kinds']['SELECT']} (one statement per batch of rows)")
+    assert small["run_kinds"]["SELECT"] == large["run_kinds"]["SELECT"], (
+        "reminder reads grew with the ledger"
+    )
+    assert small["sum_kinds"]["SELECT"] == large["sum_kinds"]["SELECT"], (
+        "summary reads grew with the ledger"
+    )
+    print(
+        f"\nreads do not grow with the ledger: reminder run {small['run_kinds']['SELECT']} = "
+        f"{large['run_kinds']['SELECT']}, summary {small['sum_kinds']['SELECT']} = {large['sum_kinds']['SELECT']}"
+    )
+    print(
+        f"batched writes of the reminder run: {small['run_q'] - small['run_kinds']['SELECT']} → "
+        f"{large['run_q'] - large['run_kinds']['SELECT']} (one statement per batch of rows)"
+    )
 
 
 if __name__ == "__main__":

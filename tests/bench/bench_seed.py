@@ -21,7 +21,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    source = RAW if RAW.exists() else ROOT / "commitments" / "data" / "anyang-2017-government-work-report.txt"
+    source = (
+        RAW
+        if RAW.exists()
+        else ROOT / "commitments" / "data" / "anyang-2017-government-work-report.txt"
+    )
 
     tmp = tempfile.mkdtemp(prefix="bench-seed-")
     os.environ["VAR_DIR"] = tmp
@@ -53,8 +57,10 @@ def main() -> None:
         assert not result.changed
     print(f"source: {source} ({len(raw):,} bytes), database: {connection.vendor}")
     print(f"commitments: {Commitment.objects.count()}, targets: {Target.objects.count()}")
-    print(f"full seed into a new database: median {statistics.median(first) * 1000:.0f} ms "
-          f"(min {min(first) * 1000:.0f}, max {max(first) * 1000:.0f}, runs {args.runs})")
+    print(
+        f"full seed into a new database: median {statistics.median(first) * 1000:.0f} ms "
+        f"(min {min(first) * 1000:.0f}, max {max(first) * 1000:.0f}, runs {args.runs})"
+    )
     print(f"re-seed, nothing changed:      median {statistics.median(again) * 1000:.0f} ms")
 
 

@@ -96,35 +96,76 @@ def build() -> None:
         per_commitment = max(args.updates // (args.reports * args.per_report), 1)
         for r in range(args.reports):
             report = Report.objects.create(
-                city=f"基准市{r}", year=2017, title=f"2017年基准市{r}政府工作报告",
-                source_text="x", source_sha256="0" * 64,
+                city=f"基准市{r}",
+                year=2017,
+                title=f"2017年基准市{r}政府工作报告",
+                source_text="x",
+                source_sha256="0" * 64,
             )
-            part = Section.objects.create(report=report, key="2", level="part", label="二、", title="2017年工作安排", order=1, start=0, end=1)
+            part = Section.objects.create(
+                report=report,
+                key="2",
+                level="part",
+                label="二、",
+                title="2017年工作安排",
+                order=1,
+                start=0,
+                end=1,
+            )
             chapters = [
-                Section.objects.create(report=report, parent=part, key=f"2.{k}", level="chapter",
-                                       label=f"（{'一二三四五六七八'[k - 1]}）", title=f"第{k}章", order=k, start=k, end=k)
+                Section.objects.create(
+                    report=report,
+                    parent=part,
+                    key=f"2.{k}",
+                    level="chapter",
+                    label=f"（{'一二三四五六七八'[k - 1]}）",
+                    title=f"第{k}章",
+                    order=k,
+                    start=k,
+                    end=k,
+                )
                 for k in range(1, 9)
             ]
             cs = Commitment.objects.bulk_create(
                 Commitment(
-                    report=report, section=chapters[i % 8], code=f"2017-{r}-{i:04d}", seq=i + 1,
-                    text=f"基准任务第{i}项：推进重点项目建设，完成年度目标。", start=i * 10, end=i * 10 + 5,
+                    report=report,
+                    section=chapters[i % 8],
+                    code=f"2017-{r}-{i:04d}",
+                    seq=i + 1,
+                    text=f"基准任务第{i}项：推进重点项目建设，完成年度目标。",
+                    start=i * 10,
+                    end=i * 10 + 5,
                     kind="practical_matter" if i < 10 else KINDS[i % len(KINDS)],
                     matter_number=i + 1 if i < 10 else None,
-                    lead_unit=depts[i % 25], start_date=dt.date(2017, 1, 1),
+                    lead_unit=depts[i % 25],
+                    start_date=dt.date(2017, 1, 1),
                     due_date=dt.date(2017, 6, 30) if i % 13 == 0 else dt.date(2017, 12, 31),
                     parsed_due_date=dt.date(2017, 12, 31),
                 )
                 for i in range(args.per_report)
             )
             Commitment.co_units.through.objects.bulk_create(
-                Commitment.co_units.through(commitment_id=c.pk, department_id=depts[(i + 7) % 25].pk)
+                Commitment.co_units.through(
+                    commitment_id=c.pk, department_id=depts[(i + 7) % 25].pk
+                )
                 for i, c in enumerate(cs)
             )
             targets = Target.objects.bulk_create(
-                Target(commitment=c, order=k, metric=f"指标{k}", value=Decimal(100 * k), unit="个",
-                       text=f"{100 * k}个", start=0, end=1, baseline_value=Decimal(80 * k), baseline_year=2016)
-                for i, c in enumerate(cs) if i % 2 == 0 for k in (1, 2)
+                Target(
+                    commitment=c,
+                    order=k,
+                    metric=f"指标{k}",
+                    value=Decimal(100 * k),
+                    unit="个",
+                    text=f"{100 * k}个",
+                    start=0,
+                    end=1,
+                    baseline_value=Decimal(80 * k),
+                    baseline_year=2016,
+                )
+                for i, c in enumerate(cs)
+                if i % 2 == 0
+                for k in (1, 2)
             )
             by_c: dict[int, list[Target]] = {}
             for t in targets:
@@ -132,31 +173,46 @@ def build() -> None:
             updates = []
             for c in cs:
                 for n in range(per_commitment):
-                    day = dt.date(2017, 1, 10) + dt.timedelta(days=int(260 * (n + 1) / per_commitment))
+                    day = dt.date(2017, 1, 10) + dt.timedelta(
+                        days=int(260 * (n + 1) / per_commitment)
+                    )
                     state = rng.choices(["accepted", "returned", "submitted"], [85, 5, 10])[0]
-                    reviewed = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=3), dt.time(15)))
-                    updates.append(ProgressUpdate(
-                        commitment=c, author=reporter, as_of=day, claimed_status="in_progress",
-                        percent=Decimal(min(100, n * 100 // per_commitment)), narrative="按计划推进。",
-                        created_at=timezone.make_aware(dt.datetime.combine(day, dt.time(10))),
-                        review_state=state,
-                        reviewed_by=sup if state != "submitted" else None,
-                        reviewed_at=reviewed if state != "submitted" else None,
-                        review_comment="请补充" if state == "returned" else "",
-                        is_demo=True,
-                    ))
+                    reviewed = timezone.make_aware(
+                        dt.datetime.combine(day + dt.timedelta(days=3), dt.time(15))
+                    )
+                    updates.append(
+                        ProgressUpdate(
+                            commitment=c,
+                            author=reporter,
+                            as_of=day,
+                            claimed_status="in_progress",
+                            percent=Decimal(min(100, n * 100 // per_commitment)),
+                            narrative="按计划推进。",
+                            created_at=timezone.make_aware(dt.datetime.combine(day, dt.time(10))),
+                            review_state=state,
+                            reviewed_by=sup if state != "submitted" else None,
+                            reviewed_at=reviewed if state != "submitted" else None,
+                            review_comment="请补充" if state == "returned" else "",
+                            is_demo=True,
+                        )
+                    )
             updates = ProgressUpdate.objects.bulk_create(updates, batch_size=5000)
             readings = [
-                TargetReading(update=u, target=t, value=Decimal(int(t.value) * (j + 1) // per_commitment))
-                for j, u in enumerate(updates) for t in by_c.get(u.commitment_id, [])
+                TargetReading(
+                    update=u, target=t, value=Decimal(int(t.value) * (j + 1) // per_commitment)
+                )
+                for j, u in enumerate(updates)
+                for t in by_c.get(u.commitment_id, [])
                 if j % per_commitment % 5 == 4  # one reading round in five updates
             ]
             TargetReading.objects.bulk_create(readings, batch_size=10000)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    print(f"built {DB.name} in {time.perf_counter() - t0:.1f} s: "
-          f"{Commitment.objects.count()} commitments, {ProgressUpdate.objects.count()} updates, "
-          f"{TargetReading.objects.count()} readings")
+    print(
+        f"built {DB.name} in {time.perf_counter() - t0:.1f} s: "
+        f"{Commitment.objects.count()} commitments, {ProgressUpdate.objects.count()} updates, "
+        f"{TargetReading.objects.count()} readings"
+    )
 
 
 def build_small() -> Report:
@@ -169,21 +225,56 @@ def build_small() -> Report:
     depts = list(Department.objects.order_by("pk")[:8])
     author = get_user_model().objects.get(username="bench_rep")
     with transaction.atomic():
-        small = Report.objects.create(city="小市B", year=2017, title="小报告", source_text="x", source_sha256="0" * 64)
-        ch = Section.objects.create(report=small, key="2.1", level="chapter", label="（一）", title="小章", order=1, start=0, end=1)
+        small = Report.objects.create(
+            city="小市B", year=2017, title="小报告", source_text="x", source_sha256="0" * 64
+        )
+        ch = Section.objects.create(
+            report=small,
+            key="2.1",
+            level="chapter",
+            label="（一）",
+            title="小章",
+            order=1,
+            start=0,
+            end=1,
+        )
         cs = Commitment.objects.bulk_create(
-            Commitment(report=small, section=ch, code=f"S-{i}", seq=i + 1, text="小任务。", start=i, end=i + 1,
-                       kind="practical_matter" if i == 0 else "pollution" if i == 1 else "general",
-                       matter_number=1 if i == 0 else None,
-                       lead_unit=depts[i], start_date=dt.date(2017, 1, 1), due_date=dt.date(2017, 12, 31),
-                       parsed_due_date=dt.date(2017, 12, 31))
+            Commitment(
+                report=small,
+                section=ch,
+                code=f"S-{i}",
+                seq=i + 1,
+                text="小任务。",
+                start=i,
+                end=i + 1,
+                kind="practical_matter" if i == 0 else "pollution" if i == 1 else "general",
+                matter_number=1 if i == 0 else None,
+                lead_unit=depts[i],
+                start_date=dt.date(2017, 1, 1),
+                due_date=dt.date(2017, 12, 31),
+                parsed_due_date=dt.date(2017, 12, 31),
+            )
             for i in range(8)
         )
         for c in cs:
             c.co_units.add(depts[(cs.index(c) + 1) % 8])
-            t = Target.objects.create(commitment=c, order=1, metric="指标", value=Decimal(10), unit="个", text="10个", start=0, end=1)
-            u = ProgressUpdate.objects.create(commitment=c, author=author, as_of=dt.date(2017, 6, 25),
-                                              claimed_status="in_progress", percent=Decimal(50))
+            t = Target.objects.create(
+                commitment=c,
+                order=1,
+                metric="指标",
+                value=Decimal(10),
+                unit="个",
+                text="10个",
+                start=0,
+                end=1,
+            )
+            u = ProgressUpdate.objects.create(
+                commitment=c,
+                author=author,
+                as_of=dt.date(2017, 6, 25),
+                claimed_status="in_progress",
+                percent=Decimal(50),
+            )
             TargetReading.objects.create(update=u, target=t, value=Decimal(5))
     return small
 
@@ -214,14 +305,20 @@ def main() -> None:
     rows = [
         ("minimal Django view", "/__minimal__/", False),
         ("ledger page (400 rows, page 1 of 8)", f"/?report={big.pk}", False),
-        ("ledger, filtered htmx partial", f"/?report={big.pk}&kind=general&rag=yellow&rag=red&q=任务&sort=-percent", True),
+        (
+            "ledger, filtered htmx partial",
+            f"/?report={big.pk}&kind=general&rag=yellow&rag=red&q=任务&sort=-percent",
+            True,
+        ),
         ("ledger page 5, sorted by lamp", f"/?report={big.pk}&sort=rag&page=5", False),
         ("dashboard (400 commitments)", f"/dashboard/?report={big.pk}", False),
         ("dashboard as of 2017-05-31", f"/dashboard/?report={big.pk}&as_of=2017-05-31", False),
         ("XLSX export (400 rows)", f"/ledger/export.xlsx?report={big.pk}", False),
     ]
-    print(f"\n{Commitment.objects.count()} commitments in {Report.objects.count()} reports, "
-          f"{ProgressUpdate.objects.count()} updates; median of {args.runs} runs; SQLite {DB.name}\n")
+    print(
+        f"\n{Commitment.objects.count()} commitments in {Report.objects.count()} reports, "
+        f"{ProgressUpdate.objects.count()} updates; median of {args.runs} runs; SQLite {DB.name}\n"
+    )
     print(f"{'request':<42} {'median ms':>10} {'queries':>8} {'bytes':>9}")
     with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
         for name, url, htmx in rows:
@@ -231,9 +328,13 @@ def main() -> None:
         q_big = measure(client, f"/?report={big.pk}")[1]
         d_small = measure(client, f"/dashboard/?report={small.pk}")[1]
         d_big = measure(client, f"/dashboard/?report={big.pk}")[1]
-    print(f"\nqueries, ledger: 8 rows {q_small} vs 400 rows {q_big}; dashboard: {d_small} vs {d_big}"
-          f" -> {'constant' if (q_small, d_small) == (q_big, d_big) else 'GROWS'}")
-    print(f"settings: RAG_TOLERANCE_PERCENT={settings.RAG_TOLERANCE_PERCENT}, LEDGER_TODAY={settings.LEDGER_TODAY}")
+    print(
+        f"\nqueries, ledger: 8 rows {q_small} vs 400 rows {q_big}; dashboard: {d_small} vs {d_big}"
+        f" -> {'constant' if (q_small, d_small) == (q_big, d_big) else 'GROWS'}"
+    )
+    print(
+        f"settings: RAG_TOLERANCE_PERCENT={settings.RAG_TOLERANCE_PERCENT}, LEDGER_TODAY={settings.LEDGER_TODAY}"
+    )
 
 
 if __name__ == "__main__":

@@ -48,7 +48,12 @@ def worker(settings):
     with broker(E2E_BROKER, flush=True):
         app.loader.import_default_modules()
         with start_worker(
-            app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30, loglevel="WARNING"
+            app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            shutdown_timeout=30,
+            loglevel="WARNING",
         ) as w:
             yield w
 
@@ -108,7 +113,12 @@ def test_reminders_and_summaries_go_through_a_real_worker_and_smtp_server(settin
     # every email went once, and the task results are kept for the admin.
     assert set(Notification.objects.values_list("state", flat=True)) == {Notification.State.SENT}
     assert Notification.objects.count() == expected
-    assert TaskResult.objects.filter(task_name="commitments.reminders_send_due", status="SUCCESS").count() == 2
+    assert (
+        TaskResult.objects.filter(
+            task_name="commitments.reminders_send_due", status="SUCCESS"
+        ).count()
+        == 2
+    )
 
 
 def test_smtp_refusing_at_first_then_recovering_delivers_each_message_once(settings, worker):

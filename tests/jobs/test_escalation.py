@@ -53,7 +53,11 @@ def test_escalations_ride_in_the_recipients_own_digest(world):
 def test_co_units_managers_and_leaders_are_not_escalated_to(world):
     world.c["escalate"].co_units.add(world.dept_b)
     run()
-    esc = set(NotificationItem.objects.filter(kind=EmailKind.ESCALATION).values_list("recipient__username", flat=True))
+    esc = set(
+        NotificationItem.objects.filter(kind=EmailKind.ESCALATION).values_list(
+            "recipient__username", flat=True
+        )
+    )
     assert esc == {world.mgr_a.username, world.sup.username}
 
 
@@ -62,15 +66,20 @@ def test_an_escalation_is_sent_once_per_due_date(world):
     run(DAY + dt.timedelta(days=1))
     run(DAY + dt.timedelta(days=9))
     c = world.c["escalate"]
-    assert NotificationItem.objects.filter(kind=EmailKind.ESCALATION, recipient=world.sup, commitment=c).count() == 1
+    assert (
+        NotificationItem.objects.filter(
+            kind=EmailKind.ESCALATION, recipient=world.sup, commitment=c
+        ).count()
+        == 1
+    )
     # The deadline is moved, missed again, and escalated again.
     c.due_date = dt.date(2017, 11, 1)
     c.save()
     run(dt.date(2017, 11, 20))
     assert sorted(
-        NotificationItem.objects.filter(kind=EmailKind.ESCALATION, recipient=world.sup, commitment=c).values_list(
-            "window", flat=True
-        )
+        NotificationItem.objects.filter(
+            kind=EmailKind.ESCALATION, recipient=world.sup, commitment=c
+        ).values_list("window", flat=True)
     ) == ["2017-09-20", "2017-11-01"]
 
 

@@ -133,7 +133,9 @@ class TestSending:
         assert flaky.attempts == 5 and mail.outbox == []
 
     def test_a_permanent_refusal_fails_at_once(self, flaky):
-        flaky.reset([smtplib.SMTPRecipientsRefused({"x@example.gov.cn": (550, b"5.1.1 no such user")})])
+        flaky.reset(
+            [smtplib.SMTPRecipientsRefused({"x@example.gov.cn": (550, b"5.1.1 no such user")})]
+        )
         n = outbox_row()
         assert outbox_flush().failed == 1
         n = refreshed(n)
@@ -154,7 +156,9 @@ class TestSending:
         assert n.state == Notification.State.FAILED and "interrupted" in n.last_error
         assert mail.outbox == []
 
-    def test_retry_now_makes_failed_emails_due_and_leaves_sent_ones_alone(self, flaky, django_capture_on_commit_callbacks):
+    def test_retry_now_makes_failed_emails_due_and_leaves_sent_ones_alone(
+        self, flaky, django_capture_on_commit_callbacks
+    ):
         flaky.reset([smtplib.SMTPRecipientsRefused({"x": (550, b"no")})])
         failed = outbox_row(key="a")
         outbox_flush()
@@ -258,7 +262,9 @@ def test_two_reminder_runs_at_once_record_each_item_once(own_broker):
         _race(4, lambda: reminders_run(day=DAY))
         outbox_flush()
     assert Notification.objects.count() == 5
-    keys = list(NotificationItem.objects.values_list("recipient_id", "commitment_id", "kind", "window"))
+    keys = list(
+        NotificationItem.objects.values_list("recipient_id", "commitment_id", "kind", "window")
+    )
     assert len(keys) == len(set(keys)) == 15
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         u.email for u in (world.rep_a, world.mgr_a, world.rep_b, world.mgr_b, world.sup)

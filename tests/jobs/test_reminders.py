@@ -74,7 +74,9 @@ def test_each_person_is_told_what_concerns_them(world):
 def test_the_windows_are_recorded_with_the_due_date(world):
     run()
     windows = dict(
-        NotificationItem.objects.filter(recipient=world.rep_a).values_list("commitment__code", "window")
+        NotificationItem.objects.filter(recipient=world.rep_a).values_list(
+            "commitment__code", "window"
+        )
     )
     assert windows["w-due7"] == "2017-10-22/7"
     assert windows["w-due14"] == "2017-10-29/14"
@@ -99,8 +101,12 @@ def test_completed_unassigned_and_fresh_commitments_are_not_chased(world):
     told = set(NotificationItem.objects.values_list("commitment__code", flat=True))
     assert "w-done" not in told
     assert "w-unassigned" not in told  # overdue, but nobody is responsible yet
-    assert ("returned", "w-fresh") in {(k, c) for k, c in NotificationItem.objects.values_list("kind", "commitment__code")}
-    assert not NotificationItem.objects.filter(commitment=world.c["fresh"]).exclude(kind=EmailKind.RETURNED)
+    assert ("returned", "w-fresh") in {
+        (k, c) for k, c in NotificationItem.objects.values_list("kind", "commitment__code")
+    }
+    assert not NotificationItem.objects.filter(commitment=world.c["fresh"]).exclude(
+        kind=EmailKind.RETURNED
+    )
 
 
 @pytest.mark.parametrize(
@@ -118,7 +124,9 @@ def test_due_soon_windows_by_day(world, day, window):
     """w-due7 is due 2017-10-22. Each window opens once; the job may run on any day."""
     plan = reminders_plan(day=day)
     windows = {
-        it.window for it in plan.items if it.commitment_id == world.c["due7"].pk and it.kind == EmailKind.DUE_SOON
+        it.window
+        for it in plan.items
+        if it.commitment_id == world.c["due7"].pk and it.kind == EmailKind.DUE_SOON
     }
     if window is None:
         assert windows == set()
@@ -132,9 +140,9 @@ def test_each_window_is_sent_once_across_a_fortnight(world):
     for offset in range(-14, 3):
         run(dt.date(2017, 10, 22) + dt.timedelta(days=offset))
     windows = sorted(
-        NotificationItem.objects.filter(recipient=world.rep_a, commitment=world.c["due7"]).values_list(
-            "window", flat=True
-        )
+        NotificationItem.objects.filter(
+            recipient=world.rep_a, commitment=world.c["due7"]
+        ).values_list("window", flat=True)
     )
     assert windows == ["2017-10-22/1", "2017-10-22/14", "2017-10-22/7", "2017-10-22/w1"]
 
@@ -151,10 +159,17 @@ def test_a_moved_deadline_is_reminded_afresh(world):
 
 def test_overdue_items_are_chased_once_a_week(world):
     c = world.c["overdue"]  # due 2017-10-10
-    for day in [dt.date(2017, 10, 11), dt.date(2017, 10, 15), dt.date(2017, 10, 17), dt.date(2017, 10, 18)]:
+    for day in [
+        dt.date(2017, 10, 11),
+        dt.date(2017, 10, 15),
+        dt.date(2017, 10, 17),
+        dt.date(2017, 10, 18),
+    ]:
         run(day)
     windows = sorted(
-        NotificationItem.objects.filter(recipient=world.rep_a, commitment=c).values_list("window", flat=True)
+        NotificationItem.objects.filter(recipient=world.rep_a, commitment=c).values_list(
+            "window", flat=True
+        )
     )
     assert windows == ["2017-10-10/w1", "2017-10-10/w2"]  # days 1–7, then day 8
 
@@ -192,7 +207,9 @@ def test_mandatory_kinds_cannot_be_opted_out(world):
         preference_set(user=world.rep_a, kind=EmailKind.OVERDUE, enabled=False)
     # The database refuses it too, whatever the code path.
     with pytest.raises(IntegrityError), transaction.atomic():
-        NotificationPreference.objects.create(user=world.rep_a, kind=EmailKind.ESCALATION, enabled=False)
+        NotificationPreference.objects.create(
+            user=world.rep_a, kind=EmailKind.ESCALATION, enabled=False
+        )
     # An opt-out of a mandatory kind sneaked in some other way is still ignored.
     run()
     assert (EmailKind.OVERDUE, "w-overdue") in items_of(world.rep_a)
@@ -219,7 +236,10 @@ def test_a_person_in_two_departments_gets_one_digest(world):
     run()
     assert len(sent_to()[world.rep_a.email]) == 1
     # w-due14 reached rep_a through both departments; told once.
-    assert NotificationItem.objects.filter(recipient=world.rep_a, commitment=world.c["due14"]).count() == 1
+    assert (
+        NotificationItem.objects.filter(recipient=world.rep_a, commitment=world.c["due14"]).count()
+        == 1
+    )
 
 
 def test_the_digest_has_a_text_and_an_html_part_in_chinese(world):
@@ -227,7 +247,10 @@ def test_the_digest_has_a_text_and_an_html_part_in_chinese(world):
     msg = parse(sent_to()[world.mgr_a.email][0])
     # A long encoded subject is folded; unfolding leaves the fold's space (clients trim it).
     subject = msg["Subject"].strip()
-    assert subject == "【督办提醒】2017-10-15 共5项：逾期升级1项，已逾期1项，临近到期2项，长期未更新1项"
+    assert (
+        subject
+        == "【督办提醒】2017-10-15 共5项：逾期升级1项，已逾期1项，临近到期2项，长期未更新1项"
+    )
     assert msg.get_content_type() == "multipart/alternative"
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
@@ -258,7 +281,10 @@ def test_dry_run_writes_nothing_and_shows_what_would_be_sent(world):
     real = run()
     assert {it.key for it in dry.plan.items} == {it.key for it in real.plan.items}
     assert {
-        (r, c, k, w) for r, c, k, w in NotificationItem.objects.values_list("recipient_id", "commitment_id", "kind", "window")
+        (r, c, k, w)
+        for r, c, k, w in NotificationItem.objects.values_list(
+            "recipient_id", "commitment_id", "kind", "window"
+        )
     } == {it.key for it in dry.plan.items}
 
 
@@ -273,8 +299,13 @@ def test_the_query_count_does_not_grow_with_the_ledger(world, django_assert_max_
     for i in range(20):
         from tests.support.factories import CommitmentFactory
 
-        CommitmentFactory(report=bigger.report, section=bigger.c["due7"].section, lead_unit=bigger.dept_a,
-                          due_date=DAY + dt.timedelta(days=i % 10), parsed_due_date=DAY + dt.timedelta(days=i % 10))
+        CommitmentFactory(
+            report=bigger.report,
+            section=bigger.c["due7"].section,
+            lead_unit=bigger.dept_a,
+            due_date=DAY + dt.timedelta(days=i % 10),
+            parsed_due_date=DAY + dt.timedelta(days=i % 10),
+        )
     with CaptureQueriesContext(connection) as large:
         plan = reminders_plan(day=DAY)
     assert len(plan.items) > 40

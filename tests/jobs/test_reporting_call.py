@@ -56,9 +56,9 @@ def test_it_lists_only_open_work_not_yet_reported_this_month(world):
     update(world.c["due7"], world.rep_a, dt.date(2017, 10, 3))  # reported this month
     call(dt.date(2017, 10, 21))
     listed = set(
-        NotificationItem.objects.filter(recipient=world.rep_a, kind=EmailKind.REPORTING_CALL).values_list(
-            "commitment__code", flat=True
-        )
+        NotificationItem.objects.filter(
+            recipient=world.rep_a, kind=EmailKind.REPORTING_CALL
+        ).values_list("commitment__code", flat=True)
     )
     assert "w-due7" not in listed  # reported on 3 October
     assert "w-done" not in listed  # completed
@@ -93,4 +93,6 @@ def test_opting_out_is_not_possible(world):
 
     with pytest.raises(ValidationError):
         preference_set(user=world.rep_a, kind=EmailKind.REPORTING_CALL, enabled=False)
-    assert world.rep_a.pk in {it.recipient_id for it in reporting_call_plan(day=dt.date(2017, 10, 20)).items}
+    assert world.rep_a.pk in {
+        it.recipient_id for it in reporting_call_plan(day=dt.date(2017, 10, 20)).items
+    }

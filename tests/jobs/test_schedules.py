@@ -27,7 +27,11 @@ def test_it_creates_the_defaults_in_shanghai_time():
     assert (reminders.crontab.minute, reminders.crontab.hour) == ("30", "8")
     assert str(reminders.crontab.timezone) == "Asia/Shanghai"
     weekly, monthly = schedule_of("weekly summary"), schedule_of("monthly summary")
-    assert (weekly.crontab.minute, weekly.crontab.hour, weekly.crontab.day_of_week) == ("0", "8", "1")
+    assert (weekly.crontab.minute, weekly.crontab.hour, weekly.crontab.day_of_week) == (
+        "0",
+        "8",
+        "1",
+    )
     assert json.loads(weekly.kwargs) == {"period": "weekly"}
     assert (monthly.crontab.hour, monthly.crontab.day_of_month) == ("8", "1")
     assert json.loads(monthly.kwargs) == {"period": "monthly"}
@@ -35,7 +39,9 @@ def test_it_creates_the_defaults_in_shanghai_time():
     assert (flush.interval.every, flush.interval.period) == (60, "seconds")
     call = schedule_of("reporting call")
     assert call.task == "commitments.reporting_call_send_due" and call.crontab.hour == "8"
-    assert PeriodicTask.objects.filter(name__in=[d.name for d in DEFAULTS], enabled=True).count() == 6
+    assert (
+        PeriodicTask.objects.filter(name__in=[d.name for d in DEFAULTS], enabled=True).count() == 6
+    )
 
 
 def test_it_is_idempotent_and_keeps_admin_edits():

@@ -35,7 +35,9 @@ def recipients_in(output: str) -> set[str]:
 def test_the_dry_run_shows_recipients_and_items_and_writes_nothing(world):
     out = command("send_reminders", "--as-of", "2017-10-15", "--dry-run")
     assert "dry run" in out
-    assert recipients_in(out) == {u.email for u in (world.rep_a, world.mgr_a, world.rep_b, world.mgr_b, world.sup)}
+    assert recipients_in(out) == {
+        u.email for u in (world.rep_a, world.mgr_a, world.rep_b, world.mgr_b, world.sup)
+    }
     assert "w-escalate" in out and "逾期升级" in out and "w-due7" in out
     assert "合计 total: 5 封邮件 emails, 15 项 items" in out
     assert Notification.objects.count() == 0 and NotificationItem.objects.count() == 0
@@ -77,7 +79,9 @@ def test_send_summaries_dry_run_and_real(anyang):
     from tests.support.factories import DepartmentFactory, MembershipFactory, UserFactory
 
     leader = UserFactory(username="cmd_leader", password=None)
-    MembershipFactory(user=leader, department=DepartmentFactory(name="市政府"), role=Membership.Role.LEADER)
+    MembershipFactory(
+        user=leader, department=DepartmentFactory(name="市政府"), role=Membership.Role.LEADER
+    )
     out = command("send_summaries", "--as-of", "2017-10-16", "--dry-run", "--period", "weekly")
     assert "2017-10-09 – 2017-10-15" in out and leader.email in out and "任务 318" in out
     assert Summary.objects.count() == 0

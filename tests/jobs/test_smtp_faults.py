@@ -62,7 +62,9 @@ def test_a_server_that_is_down_is_waited_for(settings, digests):
         server.stop()  # SMTP down: connection refused
         result = outbox_flush()
         assert result.retrying == 3 and result.sent == 0  # it stops trying after three
-        assert "ConnectionRefusedError" in Notification.objects.filter(attempts=1).first().last_error
+        assert (
+            "ConnectionRefusedError" in Notification.objects.filter(attempts=1).first().last_error
+        )
         server.start()  # back, on the same port
         flush_until_settled()
         received = server.received
@@ -89,7 +91,12 @@ def test_failures_are_visible_in_the_admin_and_can_be_retried(settings, digests,
         url = reverse("admin:jobs_notification_changelist")
         page = admin_client.get(url, {"state__exact": "failed"}).content.decode()
         assert "451" in page and "550" in page
-        assert admin_client.get(reverse("admin:jobs_notification_change", args=[failed[0].pk])).status_code == 200
+        assert (
+            admin_client.get(
+                reverse("admin:jobs_notification_change", args=[failed[0].pk])
+            ).status_code
+            == 200
+        )
 
         response = admin_client.post(
             url, {"action": "retry_now", "_selected_action": [n.pk for n in failed]}, follow=True

@@ -42,9 +42,13 @@ def ledger(anyang):
         ("sup", office, Membership.Role.SUPERVISOR),
         ("rep", dept, Membership.Role.REPORTER),
     ]:
-        people[name] = UserFactory(username=f"s_{name}", last_name="测", first_name=name, password=None)
+        people[name] = UserFactory(
+            username=f"s_{name}", last_name="测", first_name=name, password=None
+        )
         MembershipFactory(user=people[name], department=dept_, role=role)
-    matters = {c.matter_number: c for c in anyang.commitments.filter(kind=Commitment.Kind.PRACTICAL_MATTER)}
+    matters = {
+        c.matter_number: c for c in anyang.commitments.filter(kind=Commitment.Kind.PRACTICAL_MATTER)
+    }
     Commitment.objects.filter(pk__in=[matters[1].pk, matters[2].pk]).update(lead_unit=dept)
     return {"report": anyang, "dept": dept, "matters": matters, **people}
 
@@ -58,9 +62,18 @@ def build(kind: str, day: dt.date, report) -> Summary:
 
 def test_the_periods(anyang):
     assert summary_period("weekly", MONDAY) == (dt.date(2017, 10, 9), dt.date(2017, 10, 15))
-    assert summary_period("weekly", dt.date(2017, 10, 18)) == (dt.date(2017, 10, 9), dt.date(2017, 10, 15))
-    assert summary_period("monthly", dt.date(2017, 10, 1)) == (dt.date(2017, 9, 1), dt.date(2017, 9, 30))
-    assert summary_period("monthly", dt.date(2017, 3, 14)) == (dt.date(2017, 2, 1), dt.date(2017, 2, 28))
+    assert summary_period("weekly", dt.date(2017, 10, 18)) == (
+        dt.date(2017, 10, 9),
+        dt.date(2017, 10, 15),
+    )
+    assert summary_period("monthly", dt.date(2017, 10, 1)) == (
+        dt.date(2017, 9, 1),
+        dt.date(2017, 9, 30),
+    )
+    assert summary_period("monthly", dt.date(2017, 3, 14)) == (
+        dt.date(2017, 2, 1),
+        dt.date(2017, 2, 28),
+    )
 
 
 def test_the_figures_cover_the_whole_ledger(ledger):
@@ -80,7 +93,11 @@ def test_the_figures_cover_the_whole_ledger(ledger):
     assert first["lead_unit"] == "市交通运输局"
     assert len(first["targets"]) >= 2 and first["targets"][0]["unit"]
     # The pollution and environment targets.
-    assert len(f["pollution"]) == report.commitments.filter(kind=Commitment.Kind.POLLUTION).count() == 50
+    assert (
+        len(f["pollution"])
+        == report.commitments.filter(kind=Commitment.Kind.POLLUTION).count()
+        == 50
+    )
     assert any(t["text"] for m in f["pollution"] for t in m["targets"])
     assert s.title == "2017年安阳市政府工作报告落实情况周报（2017年10月9日—10月15日）"
 
@@ -103,7 +120,13 @@ def test_what_changed_since_the_previous_summary(ledger):
 
     # During the next week: matter 1 is completed, another item's deadline is brought
     # forward to 11 October and missed.
-    update(ledger["matters"][1], rep, dt.date(2017, 10, 12), percent=100, claimed_status=ProgressUpdate.Status.COMPLETED)
+    update(
+        ledger["matters"][1],
+        rep,
+        dt.date(2017, 10, 12),
+        percent=100,
+        claimed_status=ProgressUpdate.Status.COMPLETED,
+    )
     moved = ledger["matters"][2]
     moved.due_date = dt.date(2017, 10, 11)
     moved.save()
@@ -145,7 +168,14 @@ def test_the_html_is_for_mail_clients_and_the_text_reads_alone(ledger):
     assert "<script" not in html.lower() and "<style" not in html.lower()
     assert 'role="presentation"' in html  # table layout
     assert '<td width="' in html  # table-based bars
-    for heading in ["一、总体情况", "二、本期变化", "三、分章节进展", "四、分牵头单位进展", "五、十件重点民生实事", "六、污染防治与生态环境目标"]:
+    for heading in [
+        "一、总体情况",
+        "二、本期变化",
+        "三、分章节进展",
+        "四、分牵头单位进展",
+        "五、十件重点民生实事",
+        "六、污染防治与生态环境目标",
+    ]:
         assert heading in html and heading in s.text
     assert "<" not in s.text.replace("<=", "")  # no markup in the text part
 
@@ -154,9 +184,14 @@ def test_leaders_and_the_office_get_it_once_with_the_attachment(ledger):
     made = summaries_send_due(kind="weekly", day=MONDAY)
     assert [s.state for s in made] == [Summary.State.DONE]
     outbox_flush()
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([ledger["leader"].email, ledger["sup"].email])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [ledger["leader"].email, ledger["sup"].email]
+    )
     msg = parse(mail.outbox[0])
-    assert msg["Subject"].strip() == "【督办台账】2017年安阳市政府工作报告落实情况周报（2017年10月9日—10月15日）"
+    assert (
+        msg["Subject"].strip()
+        == "【督办台账】2017年安阳市政府工作报告落实情况周报（2017年10月9日—10月15日）"
+    )
     attachment = next(msg.iter_attachments())
     assert attachment.get_filename() == "安阳2017年政府工作报告台账_20171015.xlsx"
     # The Chinese file name travels as RFC 2231 (filename*=utf-8''…), UTF-8 encoded.
@@ -211,12 +246,16 @@ def test_a_failed_build_is_recorded(ledger, monkeypatch):
     assert s.state == Summary.State.FAILED and "bad figures" in s.error
 
 
-def test_queued_and_abandoned_builds_are_picked_up_again(ledger, settings, django_capture_on_commit_callbacks):
+def test_queued_and_abandoned_builds_are_picked_up_again(
+    ledger, settings, django_capture_on_commit_callbacks
+):
     import time_machine
 
     settings.SUMMARY_STALLED_AFTER_SECONDS = 60
     with django_capture_on_commit_callbacks():
-        queued = summary_request(kind="weekly", day=MONDAY, report=ledger["report"])  # Redis was down
+        queued = summary_request(
+            kind="weekly", day=MONDAY, report=ledger["report"]
+        )  # Redis was down
     running = summary_request(kind="monthly", day=MONDAY, report=ledger["report"])
     Summary.objects.filter(pk=running.pk).update(state="running", heartbeat_at=queued.created_at)
     assert summaries.summaries_resume_stalled() == []  # too early to tell
@@ -238,10 +277,14 @@ def test_the_admin_pages_render(ledger, admin_client):
     page = admin_client.get(reverse("admin:jobs_summary_change", args=[s.pk])).content.decode()
     assert reverse("summary_detail", args=[s.pk]) in page
     n = Notification.objects.first()
-    assert admin_client.get(reverse("admin:jobs_notification_change", args=[n.pk])).status_code == 200
+    assert (
+        admin_client.get(reverse("admin:jobs_notification_change", args=[n.pk])).status_code == 200
+    )
 
 
-def test_a_summary_whose_beat_tick_was_lost_is_started_late(ledger, settings, django_capture_on_commit_callbacks):
+def test_a_summary_whose_beat_tick_was_lost_is_started_late(
+    ledger, settings, django_capture_on_commit_callbacks
+):
     """Redis was down at 08:00 on Monday: beat could not queue the weekly summary. The
     catch-up asks for it once Redis is back — within SUMMARY_CATCH_UP_HOURS, once, and only
     for schedules that are enabled."""
@@ -259,7 +302,10 @@ def test_a_summary_whose_beat_tick_was_lost_is_started_late(ledger, settings, dj
     with time_machine.travel(at(MONDAY, 7, 55), tick=False):
         # Not yet time for this week's (the one at 08:00 on 9 October is 48 h + ago).
         assert summaries.summaries_missed() == []
-    with time_machine.travel(at(MONDAY, 9, 30), tick=False), django_capture_on_commit_callbacks() as callbacks:
+    with (
+        time_machine.travel(at(MONDAY, 9, 30), tick=False),
+        django_capture_on_commit_callbacks() as callbacks,
+    ):
         asked = summaries.summaries_missed()
         assert summaries.summaries_missed() == []  # once
     assert len(asked) == 1 and len(callbacks) == 1  # its build is queued after commit

@@ -53,7 +53,11 @@ def done(anyang) -> Summary:
 
 
 def test_anonymous_users_are_sent_to_log_in(done):
-    for url in [reverse("summary_list"), reverse("summary_detail", args=[done.pk]), reverse("summary_xlsx", args=[done.pk])]:
+    for url in [
+        reverse("summary_list"),
+        reverse("summary_detail", args=[done.pk]),
+        reverse("summary_xlsx", args=[done.pk]),
+    ]:
         response = Client().get(url)
         assert response.status_code == 302 and reverse("login") in response["Location"]
 
@@ -98,12 +102,16 @@ def test_generate_now_is_post_only(people):
     assert client_for(people["sup"]).get(reverse("summary_generate")).status_code == 405
 
 
-def test_generate_now_queues_a_build_after_commit_and_shows_progress(people, django_capture_on_commit_callbacks):
+def test_generate_now_queues_a_build_after_commit_and_shows_progress(
+    people, django_capture_on_commit_callbacks
+):
     c = client_for(people["sup"])
     with django_capture_on_commit_callbacks() as callbacks:
         response = c.post(reverse("summary_generate"))
     s = Summary.objects.get(kind="on_demand")
-    assert response.status_code == 302 and response["Location"] == reverse("summary_detail", args=[s.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "summary_detail", args=[s.pk]
+    )
     assert s.state == Summary.State.QUEUED and s.created_by == people["sup"]
     assert len(callbacks) == 1  # the build is queued once the row is committed
 
@@ -126,7 +134,9 @@ def test_generate_now_queues_a_build_after_commit_and_shows_progress(people, dja
     assert c.get(progress_url).status_code == 302  # without htmx: back to the page
 
 
-def test_generate_now_builds_it_when_celery_runs_eagerly(people, django_capture_on_commit_callbacks):
+def test_generate_now_builds_it_when_celery_runs_eagerly(
+    people, django_capture_on_commit_callbacks
+):
     with eager(), django_capture_on_commit_callbacks(execute=True):
         client_for(people["leader"]).post(reverse("summary_generate"))
     s = Summary.objects.get(kind="on_demand")
@@ -145,7 +155,9 @@ def test_generate_now_works_while_redis_is_down(people, caplog, django_capture_o
     assert "could not queue summary_build" in caplog.text
 
 
-def test_the_web_ui_records_updates_while_redis_is_down(anyang, settings, tmp_path, django_capture_on_commit_callbacks):
+def test_the_web_ui_records_updates_while_redis_is_down(
+    anyang, settings, tmp_path, django_capture_on_commit_callbacks
+):
     """Recording progress never waits on Celery: with the broker unreachable the update is
     saved and the page answers at once; reminders pick it up on their next run."""
     from commitments.models import ProgressUpdate
@@ -163,4 +175,6 @@ def test_the_web_ui_records_updates_while_redis_is_down(anyang, settings, tmp_pa
         )
     assert time.monotonic() - started < 3
     assert response.status_code in (200, 302)
-    assert ProgressUpdate.objects.filter(commitment=cast.mine, narrative="Redis 停了也能报送").exists()
+    assert ProgressUpdate.objects.filter(
+        commitment=cast.mine, narrative="Redis 停了也能报送"
+    ).exists()

@@ -20,7 +20,10 @@ def superuser(db):
 def some_update(anyang):
     c = anyang.commitments.filter(targets__isnull=False).first()
     u = ProgressUpdate.objects.create(
-        commitment=c, author=UserFactory(), as_of=dt.date(2017, 5, 1), claimed_status="in_progress",
+        commitment=c,
+        author=UserFactory(),
+        as_of=dt.date(2017, 5, 1),
+        claimed_status="in_progress",
         percent=Decimal("20"),
     )
     u.readings.create(target=c.targets.first(), value=Decimal("3"))

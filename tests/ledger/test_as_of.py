@@ -33,13 +33,25 @@ def state(c, day):
 
 def test_an_update_counts_from_the_day_it_was_written(cast):
     # written on 5 July about 30 June: on 1 July nobody knew yet
-    record(cast.theirs, cast.other_reporter, as_of=dt.date(2017, 6, 30), percent="60", created_at=at(2017, 7, 5))
+    record(
+        cast.theirs,
+        cast.other_reporter,
+        as_of=dt.date(2017, 6, 30),
+        percent="60",
+        created_at=at(2017, 7, 5),
+    )
     assert state(cast.theirs, dt.date(2017, 7, 1)).claimed_status == ""
     assert state(cast.theirs, dt.date(2017, 7, 5)).status.percent == 60.0
 
 
 def test_verified_status_counts_from_the_acceptance(cast):
-    u = record(cast.theirs, cast.other_reporter, as_of=dt.date(2017, 6, 25), percent="50", created_at=at(2017, 6, 25))
+    u = record(
+        cast.theirs,
+        cast.other_reporter,
+        as_of=dt.date(2017, 6, 25),
+        percent="50",
+        created_at=at(2017, 6, 25),
+    )
     update_review_accept(update=u, reviewer=cast.supervisor, now=at(2017, 7, 3))
     assert state(cast.theirs, dt.date(2017, 7, 2)).verified_status == ""
     assert state(cast.theirs, dt.date(2017, 7, 3)).verified_status == "in_progress"
@@ -47,8 +59,14 @@ def test_verified_status_counts_from_the_acceptance(cast):
 
 
 def test_a_returned_update_counts_until_it_was_returned(cast):
-    u = record(cast.theirs, cast.other_reporter, as_of=dt.date(2017, 6, 25), status="completed",
-               percent=None, created_at=at(2017, 6, 25))
+    u = record(
+        cast.theirs,
+        cast.other_reporter,
+        as_of=dt.date(2017, 6, 25),
+        status="completed",
+        percent=None,
+        created_at=at(2017, 6, 25),
+    )
     update_review_return(update=u, reviewer=cast.supervisor, comment="未完成", now=at(2017, 6, 28))
     assert state(cast.theirs, dt.date(2017, 6, 27)).status.rag == Rag.COMPLETED
     assert state(cast.theirs, dt.date(2017, 6, 28)).status.rag != Rag.COMPLETED
@@ -56,29 +74,52 @@ def test_a_returned_update_counts_until_it_was_returned(cast):
 
 def test_readings_are_rebuilt_too(cast):
     t = cast.mine.targets.filter(value__isnull=False).order_by("order").first()  # 118 roads
-    record(cast.mine, cast.reporter, as_of=dt.date(2017, 4, 25), readings={t: Decimal(20)}, percent=None, created_at=at(2017, 4, 25))
-    record(cast.mine, cast.reporter, as_of=dt.date(2017, 8, 25), readings={t: Decimal(80)}, percent=None, created_at=at(2017, 8, 25))
+    record(
+        cast.mine,
+        cast.reporter,
+        as_of=dt.date(2017, 4, 25),
+        readings={t: Decimal(20)},
+        percent=None,
+        created_at=at(2017, 4, 25),
+    )
+    record(
+        cast.mine,
+        cast.reporter,
+        as_of=dt.date(2017, 8, 25),
+        readings={t: Decimal(80)},
+        percent=None,
+        created_at=at(2017, 8, 25),
+    )
     april, august = state(cast.mine, dt.date(2017, 5, 1)), state(cast.mine, dt.date(2017, 9, 1))
     assert april.status.percent < august.status.percent
 
 
 def test_dashboard_as_of_a_past_day(cast):
-    record(cast.theirs, cast.other_reporter, as_of=dt.date(2017, 8, 25), status="completed", percent=None, created_at=at(2017, 8, 25))
+    record(
+        cast.theirs,
+        cast.other_reporter,
+        as_of=dt.date(2017, 8, 25),
+        status="completed",
+        percent=None,
+        created_at=at(2017, 8, 25),
+    )
     client = cast.client("supervisor")
     now = client.get("/dashboard/").content.decode()
     before = client.get("/dashboard/", {"as_of": "2017-08-01"}).content.decode()
     assert "历史回溯" in before and "历史回溯" not in now.split('id="board"')[1]
 
     def completed_count(body: str) -> int:
-        legend = body[body.index('class="legend"'):]
-        item = legend[legend.index("lamp-completed\""):]
+        legend = body[body.index('class="legend"') :]
+        item = legend[legend.index('lamp-completed"') :]
         return int(item.split("<b>")[1].split("</b>")[0])
 
     assert completed_count(now) == completed_count(before) + 1
 
 
 def test_dashboard_as_of_partial_for_htmx(cast):
-    response = cast.client("leader").get("/dashboard/", {"as_of": "2017-05-01"}, HTTP_HX_REQUEST="true")
+    response = cast.client("leader").get(
+        "/dashboard/", {"as_of": "2017-05-01"}, HTTP_HX_REQUEST="true"
+    )
     body = response.content.decode()
     assert "<html" not in body and body.strip().startswith('<div id="board">')
     assert "2017年5月1日" in body
@@ -94,7 +135,13 @@ def test_with_a_pinned_demo_day_an_update_recorded_now_counts_today(cast, settin
     """LEDGER_TODAY pins a past day for demos; an update written now about that day shows
     on the ledger's today, but not on the days before it."""
     settings.LEDGER_TODAY = dt.date(2017, 9, 30)
-    u = record(cast.theirs, cast.other_reporter, as_of=dt.date(2017, 9, 30), status="completed", percent=None)
+    u = record(
+        cast.theirs,
+        cast.other_reporter,
+        as_of=dt.date(2017, 9, 30),
+        status="completed",
+        percent=None,
+    )
     assert u.created_at.date() > dt.date(2017, 9, 30)  # written in real time
     assert state(cast.theirs, dt.date(2017, 9, 30)).status.rag == Rag.COMPLETED
     assert state(cast.theirs, dt.date(2017, 9, 29)).claimed_status == ""

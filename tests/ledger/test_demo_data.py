@@ -35,7 +35,9 @@ def test_demo_history(anyang):
     assert "duchashi" in output and "duchashi-2017" in output  # printed passwords (development)
 
     assert Department.objects.filter(is_supervision_office=True, name="市政府督查室").exists()
-    assert {"市环境保护局", "市财政局", "市住房和城乡建设局"} <= set(Department.objects.values_list("name", flat=True))
+    assert {"市环境保护局", "市财政局", "市住房和城乡建设局"} <= set(
+        Department.objects.values_list("name", flat=True)
+    )
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"reporter", "manager", "supervisor", "leader"}
     assert get_user_model().objects.get(username="admin").is_superuser
@@ -67,12 +69,18 @@ def test_demo_history(anyang):
             assert written > u.corrects.reviewed_at.astimezone(tz).date() >= u.as_of
 
     # a living picture: some late, some stale, most moving
-    lamps = [s.status.rag for s in commitment_states(anyang.commitments.all(), day=dt.date(2017, 5, 31)).values()]
+    lamps = [
+        s.status.rag
+        for s in commitment_states(anyang.commitments.all(), day=dt.date(2017, 5, 31)).values()
+    ]
     assert lamps.count(Rag.GREEN) > 50
     assert lamps.count(Rag.YELLOW) > 0
 
     # idempotent: the same run again writes nothing
-    before = updates.count(), Commitment.objects.filter(report=anyang).values_list("lead_unit_id").count()
+    before = (
+        updates.count(),
+        Commitment.objects.filter(report=anyang).values_list("lead_unit_id").count(),
+    )
     again = run(as_of="2017-05-31")
     assert "demo updates written: 0" in again
     assert (updates.count(), before[1]) == before
@@ -83,7 +91,11 @@ def test_demo_history(anyang):
     dupes = updates.values("commitment_id", "created_at").annotate(n=Count("id")).filter(n__gt=1)
     assert not dupes.exists()
     assert updates.count() > before[0]
-    overdue = [s for s in commitment_states(anyang.commitments.all(), day=dt.date(2017, 7, 10)).values() if s.status.rag == Rag.RED]
+    overdue = [
+        s
+        for s in commitment_states(anyang.commitments.all(), day=dt.date(2017, 7, 10)).values()
+        if s.status.rag == Rag.RED
+    ]
     assert overdue  # deadlines of 30 June have passed for some
 
 

@@ -18,7 +18,15 @@ from tests.support.seedfile import raw_seed_bytes
 def snapshot(report: Report) -> list[tuple]:
     return list(
         report.commitments.order_by("seq").values_list(
-            "code", "seq", "text", "start", "end", "kind", "matter_number", "due_date", "section__key"
+            "code",
+            "seq",
+            "text",
+            "start",
+            "end",
+            "kind",
+            "matter_number",
+            "due_date",
+            "section__key",
         )
     )
 
@@ -27,7 +35,9 @@ def target_snapshot(report: Report) -> list[tuple]:
     return list(
         Target.objects.filter(commitment__report=report)
         .order_by("commitment__seq", "order")
-        .values_list("commitment__code", "order", "value", "unit", "qualifier", "direction", "baseline_value")
+        .values_list(
+            "commitment__code", "order", "value", "unit", "qualifier", "direction", "baseline_value"
+        )
     )
 
 
@@ -48,7 +58,9 @@ def test_the_seeded_report_is_traceable_to_its_source(anyang):
 
 
 def test_it_seeds_the_ten_practical_matters_with_their_numbers(anyang):
-    matters = anyang.commitments.filter(kind=Commitment.Kind.PRACTICAL_MATTER).order_by("matter_number")
+    matters = anyang.commitments.filter(kind=Commitment.Kind.PRACTICAL_MATTER).order_by(
+        "matter_number"
+    )
     assert [m.matter_number for m in matters] == list(range(1, 11))
     first = matters[0]
     assert {(t.value, t.unit) for t in first.targets.all()} >= {
@@ -61,7 +73,9 @@ def test_it_seeds_the_ten_practical_matters_with_their_numbers(anyang):
 
 
 def test_main_targets_and_baselines_reach_the_database(anyang):
-    gdp = Target.objects.get(commitment__report=anyang, commitment__kind="main_target", metric__contains="生产总值")
+    gdp = Target.objects.get(
+        commitment__report=anyang, commitment__kind="main_target", metric__contains="生产总值"
+    )
     assert (gdp.value, gdp.unit, gdp.qualifier) == (Decimal("8"), "%", "about")
     loans = Target.objects.get(commitment__report=anyang, metric__contains="新增贷款")
     assert loans.value == Decimal("160")
@@ -120,8 +134,11 @@ def test_reseeding_keeps_what_staff_made(anyang):
     c.save()
     c.co_units.add(Department.objects.create(name="市财政局"))
     update = ProgressUpdate.objects.create(
-        commitment=c, author=UserFactory(), as_of=dt.date(2017, 3, 31),
-        claimed_status="in_progress", percent=Decimal("30"),
+        commitment=c,
+        author=UserFactory(),
+        as_of=dt.date(2017, 3, 31),
+        claimed_status="in_progress",
+        percent=Decimal("30"),
     )
 
     run()
@@ -141,7 +158,10 @@ def test_a_changed_sentence_is_updated_in_place(anyang, tmp_path):
     c = anyang.commitments.get(text=old)
     count = anyang.commitments.count()
     ProgressUpdate.objects.create(
-        commitment=c, author=UserFactory(), as_of=dt.date(2017, 5, 31), claimed_status="in_progress",
+        commitment=c,
+        author=UserFactory(),
+        as_of=dt.date(2017, 5, 31),
+        claimed_status="in_progress",
         percent=Decimal("40"),
     )
     edited = tmp_path / "edited.txt"
@@ -228,7 +248,9 @@ def test_it_prints_counts_per_part_and_kind(db):
 class TestDatabaseInvariants:
     def test_one_report_per_city_and_year(self, anyang):
         with pytest.raises(IntegrityError), transaction.atomic():
-            Report.objects.create(city="安阳", year=2017, title="x", source_text="x", source_sha256="x")
+            Report.objects.create(
+                city="安阳", year=2017, title="x", source_text="x", source_sha256="x"
+            )
 
     def test_commitment_codes_are_unique_per_report(self, anyang):
         c = anyang.commitments.first()
@@ -243,7 +265,9 @@ class TestDatabaseInvariants:
     def test_one_reading_per_target_per_update(self, anyang):
         t = Target.objects.filter(commitment__report=anyang, value__isnull=False).first()
         u = ProgressUpdate.objects.create(
-            commitment=t.commitment, author=UserFactory(), as_of=dt.date(2017, 4, 1),
+            commitment=t.commitment,
+            author=UserFactory(),
+            as_of=dt.date(2017, 4, 1),
             claimed_status="in_progress",
         )
         u.readings.create(target=t, value=Decimal("1"))
@@ -254,8 +278,15 @@ class TestDatabaseInvariants:
         c = anyang.commitments.first()
         with pytest.raises(IntegrityError), transaction.atomic():
             ProgressUpdate.objects.bulk_create(
-                [ProgressUpdate(commitment=c, author=UserFactory(), as_of=dt.date(2017, 4, 1),
-                                claimed_status="in_progress", percent=Decimal("120"))]
+                [
+                    ProgressUpdate(
+                        commitment=c,
+                        author=UserFactory(),
+                        as_of=dt.date(2017, 4, 1),
+                        claimed_status="in_progress",
+                        percent=Decimal("120"),
+                    )
+                ]
             )
 
     def test_due_date_cannot_precede_start(self, anyang):
@@ -265,7 +296,9 @@ class TestDatabaseInvariants:
 
     def test_updates_are_append_only(self, anyang):
         u = ProgressUpdate.objects.create(
-            commitment=anyang.commitments.first(), author=UserFactory(), as_of=dt.date(2017, 4, 1),
+            commitment=anyang.commitments.first(),
+            author=UserFactory(),
+            as_of=dt.date(2017, 4, 1),
             claimed_status="in_progress",
         )
         u.narrative = "rewritten"
@@ -308,7 +341,11 @@ def test_another_citys_report_is_seeded_beside_anyang_without_code_changes(anyan
     assert [m.matter_number for m in matters] == [1, 2]
     assert matters[1].targets.get().value == Decimal("100")
     loans = Target.objects.get(commitment__report=zz, metric__contains="新增贷款")
-    assert (loans.value, loans.baseline_value, loans.baseline_year) == (Decimal("1300"), Decimal("1200"), 2017)
+    assert (loans.value, loans.baseline_value, loans.baseline_year) == (
+        Decimal("1300"),
+        Decimal("1200"),
+        2017,
+    )
     parks = Target.objects.get(commitment__report=zz, metric__contains="产业园区")
     assert parks.value == Decimal("3")  # written in Chinese: 三个
     plan = zz.commitments.get(text__contains="三年行动计划")

@@ -19,7 +19,10 @@ SPAN = (DUE - START).days  # 364
 
 
 def at(day: dt.date) -> time_machine.travel:
-    return time_machine.travel(dt.datetime.combine(day, dt.time(12)).replace(tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
+    return time_machine.travel(
+        dt.datetime.combine(day, dt.time(12)).replace(tzinfo=dt.timezone(dt.timedelta(hours=8))),
+        tick=False,
+    )
 
 
 def claim(day: dt.date, status: str = "in_progress", percent: str | None = "50") -> ClaimInput:
@@ -27,7 +30,16 @@ def claim(day: dt.date, status: str = "in_progress", percent: str | None = "50")
 
 
 def ev(day: dt.date, c: ClaimInput | None, **kw):
-    return evaluate(day=day, start_date=START, due_date=DUE, targets=[], claim=c, tolerance=15, stale_after_days=45, **kw)
+    return evaluate(
+        day=day,
+        start_date=START,
+        due_date=DUE,
+        targets=[],
+        claim=c,
+        tolerance=15,
+        stale_after_days=45,
+        **kw,
+    )
 
 
 def day_at_elapsed(share: float) -> dt.date:
@@ -64,7 +76,9 @@ class TestBehind:
     def test_tolerance_comes_from_settings(self, settings):
         settings.RAG_TOLERANCE_PERCENT = 5
         day = START + dt.timedelta(days=182)
-        r = evaluate(day=day, start_date=START, due_date=DUE, targets=[], claim=claim(day, percent="44"))
+        r = evaluate(
+            day=day, start_date=START, due_date=DUE, targets=[], claim=claim(day, percent="44")
+        )
         assert r.rag == Rag.YELLOW
 
 
@@ -91,14 +105,25 @@ class TestNotStarted:
         assert ev(START, None).rag == Rag.NOT_STARTED
 
     def test_a_not_started_claim_is_grey(self):
-        assert ev(dt.date(2017, 1, 20), claim(dt.date(2017, 1, 20), "not_started", None)).rag == Rag.NOT_STARTED
+        assert (
+            ev(dt.date(2017, 1, 20), claim(dt.date(2017, 1, 20), "not_started", None)).rag
+            == Rag.NOT_STARTED
+        )
 
 
 class TestPercent:
     def test_from_readings_where_there_are_targets(self):
         targets = [
-            TargetInput(value=Decimal(118), direction="increase", qualifier="", baseline=None, reading=Decimal(59)),
-            TargetInput(value=Decimal(50), direction="increase", qualifier="", baseline=None, reading=None),
+            TargetInput(
+                value=Decimal(118),
+                direction="increase",
+                qualifier="",
+                baseline=None,
+                reading=Decimal(59),
+            ),
+            TargetInput(
+                value=Decimal(50), direction="increase", qualifier="", baseline=None, reading=None
+            ),
         ]
         assert percent_of(targets=targets, claim=claim(START, percent="90")) == 25.0
 
@@ -107,16 +132,45 @@ class TestPercent:
 
     def test_reach_from_a_baseline(self):
         # 城市低保 240 → 250 元: at 245 half the distance is covered
-        t = TargetInput(value=Decimal(250), direction="increase", qualifier="reach", baseline=Decimal(240), reading=Decimal(245))
+        t = TargetInput(
+            value=Decimal(250),
+            direction="increase",
+            qualifier="reach",
+            baseline=Decimal(240),
+            reading=Decimal(245),
+        )
         assert target_fraction(t) == 0.5
 
     def test_decrease_with_a_baseline(self):
-        t = TargetInput(value=Decimal(80), direction="decrease", qualifier="", baseline=Decimal(100), reading=Decimal(90))
+        t = TargetInput(
+            value=Decimal(80),
+            direction="decrease",
+            qualifier="",
+            baseline=Decimal(100),
+            reading=Decimal(90),
+        )
         assert target_fraction(t) == 0.5
-        assert target_fraction(TargetInput(value=Decimal(80), direction="decrease", qualifier="", baseline=Decimal(100), reading=Decimal(79))) == 1.0
+        assert (
+            target_fraction(
+                TargetInput(
+                    value=Decimal(80),
+                    direction="decrease",
+                    qualifier="",
+                    baseline=Decimal(100),
+                    reading=Decimal(79),
+                )
+            )
+            == 1.0
+        )
 
     def test_over_achievement_is_capped(self):
-        t = TargetInput(value=Decimal(10), direction="increase", qualifier="at_least", baseline=None, reading=Decimal(15))
+        t = TargetInput(
+            value=Decimal(10),
+            direction="increase",
+            qualifier="at_least",
+            baseline=None,
+            reading=Decimal(15),
+        )
         assert target_fraction(t) == 1.0
 
 
@@ -162,7 +216,9 @@ class TestWithFrozenTime:
         c = CommitmentFactory(start_date=START, due_date=DUE)
         t = TargetFactory(commitment=c, value=Decimal(100), unit="个")
         with at(dt.date(2017, 7, 2)):  # half the year gone
-            record(c, UserFactory(), as_of=dt.date(2017, 7, 1), percent="90", readings={t: Decimal(30)})
+            record(
+                c, UserFactory(), as_of=dt.date(2017, 7, 1), percent="90", readings={t: Decimal(30)}
+            )
             state = self.state(c)
             assert state.status.percent == 30.0  # from the reading, not the typed 90
             assert state.status.rag == Rag.YELLOW

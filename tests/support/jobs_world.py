@@ -63,7 +63,9 @@ class World:
     returned: ProgressUpdate | None = None
 
 
-def update(commitment: Commitment, author, as_of: dt.date, percent: int = 50, **kw) -> ProgressUpdate:
+def update(
+    commitment: Commitment, author, as_of: dt.date, percent: int = 50, **kw
+) -> ProgressUpdate:
     return ProgressUpdateFactory(
         commitment=commitment,
         author=author,
@@ -131,7 +133,13 @@ def make_world(prefix: str = "w") -> World:
         review_comment="数据与佐证不符，请核实后重报。",
     )
     done = commitment("done", DAY + dt.timedelta(days=5))
-    update(done, w.rep_a, dt.date(2017, 10, 1), percent=100, claimed_status=ProgressUpdate.Status.COMPLETED)
+    update(
+        done,
+        w.rep_a,
+        dt.date(2017, 10, 1),
+        percent=100,
+        claimed_status=ProgressUpdate.Status.COMPLETED,
+    )
     commitment("unassigned", DAY - dt.timedelta(days=30), lead_unit=None)
     return w
 

@@ -75,7 +75,9 @@ def make_cast(report: Report) -> Cast:
     MembershipFactory(user=leader, department=gov, role=Membership.Role.LEADER)
     MembershipFactory(user=other_reporter, department=other, role=Membership.Role.REPORTER)
 
-    matters = list(report.commitments.filter(kind=Commitment.Kind.PRACTICAL_MATTER).order_by("matter_number"))
+    matters = list(
+        report.commitments.filter(kind=Commitment.Kind.PRACTICAL_MATTER).order_by("matter_number")
+    )
     mine, shared = matters[0], matters[1]
     theirs = report.commitments.filter(kind=Commitment.Kind.GENERAL).order_by("seq").first()
     Commitment.objects.filter(pk=mine.pk).update(lead_unit=dept)

@@ -49,7 +49,8 @@ def test_supervisor_assigns_units_person_and_due_date(cast):
 def test_due_date_before_start_is_refused_with_a_clear_error(cast):
     before = Commitment.objects.get(pk=cast.theirs.pk)
     response = cast.client("supervisor").post(
-        f"/c/{cast.theirs.pk}/assign/", assign_data(cast, start_date="2017-05-01", due_date="2017-04-30")
+        f"/c/{cast.theirs.pk}/assign/",
+        assign_data(cast, start_date="2017-05-01", due_date="2017-04-30"),
     )
     assert response.status_code == 422
     assert "完成时限不能早于开始日期" in response.content.decode()
@@ -59,7 +60,8 @@ def test_due_date_before_start_is_refused_with_a_clear_error(cast):
 
 def test_lead_unit_is_not_also_a_co_unit(cast):
     cast.client("supervisor").post(
-        f"/c/{cast.theirs.pk}/assign/", assign_data(cast, co_units=[str(cast.dept.pk), str(cast.other_dept.pk)])
+        f"/c/{cast.theirs.pk}/assign/",
+        assign_data(cast, co_units=[str(cast.dept.pk), str(cast.other_dept.pk)]),
     )
     assert list(Commitment.objects.get(pk=cast.theirs.pk).co_units.all()) == [cast.other_dept]
 
@@ -73,7 +75,9 @@ def test_assigning_a_unit_gives_its_reporter_the_item(cast):
 
 def test_milestones_added_and_removed_from_the_ui(cast):
     client = cast.client("supervisor")
-    response = client.post(f"/c/{cast.mine.pk}/milestones/", {"m-title": "完成主体工程", "m-due_date": "2017-08-31"})
+    response = client.post(
+        f"/c/{cast.mine.pk}/milestones/", {"m-title": "完成主体工程", "m-due_date": "2017-08-31"}
+    )
     assert response.status_code == 302
     m = Milestone.objects.get(commitment=cast.mine)
     assert (m.title, m.due_date) == ("完成主体工程", dt.date(2017, 8, 31))
@@ -94,7 +98,12 @@ def test_bulk_assignment_from_the_ledger(cast):
     ids = [str(c.pk) for c in (cast.mine, cast.shared, cast.theirs)]
     response = cast.client("supervisor").post(
         "/ledger/bulk-assign/",
-        {"ids": ids, "lead_unit": str(cast.other_dept.pk), "due_date": "2017-11-15", "next": "/?kind=practical_matter"},
+        {
+            "ids": ids,
+            "lead_unit": str(cast.other_dept.pk),
+            "due_date": "2017-11-15",
+            "next": "/?kind=practical_matter",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == "/?kind=practical_matter"
@@ -106,7 +115,9 @@ def test_bulk_assignment_from_the_ledger(cast):
 
 
 def test_bulk_due_date_before_a_start_date_changes_nothing(cast):
-    Commitment.objects.filter(pk=cast.theirs.pk).update(start_date=dt.date(2017, 6, 1), due_date=dt.date(2017, 12, 31))
+    Commitment.objects.filter(pk=cast.theirs.pk).update(
+        start_date=dt.date(2017, 6, 1), due_date=dt.date(2017, 12, 31)
+    )
     ids = [str(cast.mine.pk), str(cast.theirs.pk)]
     response = cast.client("supervisor").post(
         "/ledger/bulk-assign/", {"ids": ids, "due_date": "2017-05-01"}, follow=True

@@ -20,13 +20,20 @@ from tests.support.webutil import make_cast, record
 def cast(anyang, settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
     }
     return make_cast(anyang)
 
 
 def test_full_sentence_with_chapter_and_topic(cast):
-    c = cast.report.commitments.filter(section__level="topic").select_related("section__parent").first()
+    c = (
+        cast.report.commitments.filter(section__level="topic")
+        .select_related("section__parent")
+        .first()
+    )
     Commitment.objects.filter(pk=c.pk).update(lead_unit=cast.dept)
     body = cast.client("reporter").get(f"/c/{c.pk}/").content.decode()
     assert c.text in body
@@ -35,7 +42,11 @@ def test_full_sentence_with_chapter_and_topic(cast):
 
 
 def test_targets_show_actual_against_target_and_the_baseline(cast):
-    baseline = Target.objects.filter(commitment__report=cast.report, baseline_value__isnull=False).select_related("commitment").first()
+    baseline = (
+        Target.objects.filter(commitment__report=cast.report, baseline_value__isnull=False)
+        .select_related("commitment")
+        .first()
+    )
     c = baseline.commitment
     Commitment.objects.filter(pk=c.pk).update(lead_unit=cast.dept)
     value = (baseline.value * Decimal("0.5")).quantize(Decimal("0.01"))
@@ -51,28 +62,47 @@ def test_targets_show_actual_against_target_and_the_baseline(cast):
 
 def test_practical_matter_shows_each_sub_target(cast):
     t1, t2, t3 = cast.mine.targets.filter(value__isnull=False).order_by("order")[:3]
-    record(cast.mine, cast.reporter, readings={t1: Decimal(59), t2: Decimal(25), t3: Decimal(15)}, percent=None)
+    record(
+        cast.mine,
+        cast.reporter,
+        readings={t1: Decimal(59), t2: Decimal(25), t3: Decimal(15)},
+        percent=None,
+    )
     body = cast.client("reporter").get(f"/c/{cast.mine.pk}/").content.decode()
     assert "118条" in body and "59条" in body and "25条" in body
     assert "width: 100.0%" in body  # 15 of 15 overhauled
 
 
 def test_claimed_and_verified_side_by_side(cast):
-    first = record(cast.mine, cast.reporter, percent=None, as_of=dt.date(2017, 5, 31),
-                   readings={cast.mine.targets.order_by("order").first(): Decimal(30)})
+    first = record(
+        cast.mine,
+        cast.reporter,
+        percent=None,
+        as_of=dt.date(2017, 5, 31),
+        readings={cast.mine.targets.order_by("order").first(): Decimal(30)},
+    )
     update_review_accept(update=first, reviewer=cast.supervisor)
-    record(cast.mine, cast.reporter, percent=None, as_of=dt.date(2017, 6, 30),
-           readings={cast.mine.targets.order_by("order").first(): Decimal(59)})
+    record(
+        cast.mine,
+        cast.reporter,
+        percent=None,
+        as_of=dt.date(2017, 6, 30),
+        readings={cast.mine.targets.order_by("order").first(): Decimal(59)},
+    )
     body = cast.client("reporter").get(f"/c/{cast.mine.pk}/").content.decode()
-    card = body[body.index('id="status-card"'):body.index('class="facts"')]
+    card = body[body.index('id="status-card"') : body.index('class="facts"')]
     assert "填报状态" in card and "审核确认" in card
     assert "2017-06-30" in card and "2017-05-31" in card
 
 
 def test_timeline_with_evidence_and_review(cast):
-    u = record(cast.mine, cast.reporter, narrative="完成路面铺设。",
-               files=[SimpleUploadedFile("现场照片.jpg", b"JPEG", "image/jpeg")],
-               links=["https://www.anyang.gov.cn/a"])
+    u = record(
+        cast.mine,
+        cast.reporter,
+        narrative="完成路面铺设。",
+        files=[SimpleUploadedFile("现场照片.jpg", b"JPEG", "image/jpeg")],
+        links=["https://www.anyang.gov.cn/a"],
+    )
     update_review_return(update=u, reviewer=cast.supervisor, comment="照片不清晰")
     body = cast.client("manager").get(f"/c/{cast.mine.pk}/").content.decode()
     assert "完成路面铺设。" in body
@@ -85,12 +115,17 @@ def test_timeline_with_evidence_and_review(cast):
 def test_milestones_and_history(cast):
     Milestone.objects.create(commitment=cast.mine, title="完成招标", due_date=dt.date(2017, 4, 30))
     commitment_assign(
-        commitment=cast.mine, by=cast.supervisor, lead_unit=cast.dept, co_units=[cast.other_dept],
-        responsible_person="赵处长", start_date=dt.date(2017, 1, 1), due_date=dt.date(2017, 11, 30),
+        commitment=cast.mine,
+        by=cast.supervisor,
+        lead_unit=cast.dept,
+        co_units=[cast.other_dept],
+        responsible_person="赵处长",
+        start_date=dt.date(2017, 1, 1),
+        due_date=dt.date(2017, 11, 30),
     )
     body = cast.client("reporter").get(f"/c/{cast.mine.pk}/").content.decode()
     assert "完成招标" in body and "2017-04-30" in body
-    history = body[body.index("变更记录"):]
+    history = body[body.index("变更记录") :]
     assert "赵处长" in history
     assert "2017-11-30" in history
     assert "市测试交通局" in history  # co-unit change in the history

@@ -24,7 +24,9 @@ def cast(anyang):
 
 
 def test_totals_add_up(cast):
-    board = dashboard_build(report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30))
+    board = dashboard_build(
+        report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30)
+    )
     assert board.total == cast.report.commitments.count()
     assert sum(n for _, _, n, _ in board.by_rag) == board.total
     assert sum(g.total for g in board.chapters) == board.total
@@ -33,8 +35,16 @@ def test_totals_add_up(cast):
 
 def test_ten_practical_matters_with_their_targets(cast):
     t = cast.mine.targets.filter(value__isnull=False).order_by("order").first()
-    record(cast.mine, cast.reporter, readings={t: Decimal(59)}, percent=None, as_of=dt.date(2017, 9, 25))
-    board = dashboard_build(report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30))
+    record(
+        cast.mine,
+        cast.reporter,
+        readings={t: Decimal(59)},
+        percent=None,
+        as_of=dt.date(2017, 9, 25),
+    )
+    board = dashboard_build(
+        report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30)
+    )
     assert [m.commitment.matter_number for m in board.matters] == list(range(1, 11))
     first = board.matters[0]
     row = next(r for r in first.targets if r.target.pk == t.pk)
@@ -45,7 +55,9 @@ def test_ten_practical_matters_with_their_targets(cast):
 
 
 def test_pollution_panel_lists_pollution_targets(cast):
-    board = dashboard_build(report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30))
+    board = dashboard_build(
+        report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30)
+    )
     assert board.pollution
     assert all(p.commitment.kind == "pollution" for p in board.pollution)
     body = cast.client("supervisor").get("/dashboard/").content.decode()
@@ -56,7 +68,9 @@ def test_pollution_panel_lists_pollution_targets(cast):
 
 def test_overdue_and_stale_lists(cast):
     Commitment.objects.filter(pk=cast.theirs.pk).update(due_date=dt.date(2017, 6, 30))
-    board = dashboard_build(report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30))
+    board = dashboard_build(
+        report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30)
+    )
     assert [r.commitment.pk for r in board.overdue] == [cast.theirs.pk]
     assert board.overdue[0].state.status.rag == Rag.RED
     assert board.stale_total > 0  # nobody has reported on most items by September
@@ -66,7 +80,9 @@ def test_overdue_and_stale_lists(cast):
 
 def test_by_department_and_by_chapter(cast):
     record(cast.mine, cast.reporter, status="completed", percent=None, as_of=dt.date(2017, 9, 1))
-    board = dashboard_build(report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30))
+    board = dashboard_build(
+        report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30)
+    )
     dept = next(g for g in board.departments if g.name == "市测试住建局")
     assert dept.total == 1 and dept.counts[Rag.COMPLETED] == 1 and dept.percent == 100.0
     assert board.chapters[0].name == "主要预期目标"

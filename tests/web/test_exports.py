@@ -34,7 +34,9 @@ def sheet(response):
 
 def test_xlsx_of_a_filtered_view(cast):
     record(cast.mine, cast.reporter, as_of=dt.date(2017, 9, 20), status="completed", percent=None)
-    response = cast.client("supervisor").get("/ledger/export.xlsx", {"kind": "practical_matter", "sort": "code"})
+    response = cast.client("supervisor").get(
+        "/ledger/export.xlsx", {"kind": "practical_matter", "sort": "code"}
+    )
     assert response.status_code == 200
     ws = sheet(response)
     assert "2017年安阳市政府工作报告" in ws["A1"].value and "2017-09-30" in ws["A1"].value
@@ -49,13 +51,17 @@ def test_xlsx_of_a_filtered_view(cast):
     assert first["红黄绿灯"] == "已完成"
     assert first["填报状态"] == "已完成"
     assert "118" in first["目标"]
-    assert ws.cell(row=3, column=HEAD.index("红黄绿灯") + 1).fill.fgColor.rgb.endswith(RAG_FILL[Rag.COMPLETED])
+    assert ws.cell(row=3, column=HEAD.index("红黄绿灯") + 1).fill.fgColor.rgb.endswith(
+        RAG_FILL[Rag.COMPLETED]
+    )
     second = dict(zip(HEAD, rows[1], strict=True))
     assert second["配合单位"] == "市测试住建局"
 
 
 def test_export_follows_the_rag_filter_and_sort(cast):
-    Commitment.objects.filter(pk__in=[cast.mine.pk, cast.theirs.pk]).update(due_date=dt.date(2017, 6, 30))
+    Commitment.objects.filter(pk__in=[cast.mine.pk, cast.theirs.pk]).update(
+        due_date=dt.date(2017, 6, 30)
+    )
     ws = sheet(cast.client("supervisor").get("/ledger/export.xlsx", {"rag": "red", "sort": "code"}))
     codes = [r[0] for r in ws.iter_rows(min_row=3, values_only=True)]
     assert set(codes) == {cast.mine.code, cast.theirs.code}
@@ -80,9 +86,17 @@ def test_csv_with_bom_for_excel(cast):
 
 
 def test_export_as_of_a_past_day(cast):
-    record(cast.mine, cast.reporter, as_of=dt.date(2017, 9, 20), status="completed", percent=None,
-           created_at=dt.datetime(2017, 9, 20, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
-    ws = sheet(cast.client("supervisor").get("/ledger/export.xlsx", {"q": "118条", "as_of": "2017-09-01"}))
+    record(
+        cast.mine,
+        cast.reporter,
+        as_of=dt.date(2017, 9, 20),
+        status="completed",
+        percent=None,
+        created_at=dt.datetime(2017, 9, 20, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    )
+    ws = sheet(
+        cast.client("supervisor").get("/ledger/export.xlsx", {"q": "118条", "as_of": "2017-09-01"})
+    )
     row = dict(zip(HEAD, next(ws.iter_rows(min_row=3, values_only=True)), strict=True))
     assert row["填报状态"] == "—" and row["红黄绿灯"] != "已完成"
     assert "2017-09-01" in ws["A1"].value

@@ -51,7 +51,15 @@ def test_chinese_by_default(cast):
 def test_english_ledger(cast):
     body = english(cast.client("supervisor")).get("/").content.decode()
     assert '<html lang="en">' in body
-    for text in ("Ledger", "Dashboard", "Review", "Export Excel", "Lead unit", "Due date", "Log out"):
+    for text in (
+        "Ledger",
+        "Dashboard",
+        "Review",
+        "Export Excel",
+        "Lead unit",
+        "Due date",
+        "Log out",
+    ):
         assert text in body, text
     for text in ("导出 Excel", "牵头单位", "任务台账", "退出"):
         assert text not in body, text
@@ -61,7 +69,10 @@ def test_english_commitment_page_and_form_errors(cast):
     client = english(cast.client("reporter"))
     body = client.get(f"/c/{cast.mine.pk}/").content.decode()
     assert "Record progress" in body and "Claimed status" in body and "Change history" in body
-    response = client.post(f"/c/{cast.mine.pk}/update/", {"claimed_status": "in_progress", "as_of": "2017-10-05", "narrative": "x"})
+    response = client.post(
+        f"/c/{cast.mine.pk}/update/",
+        {"claimed_status": "in_progress", "as_of": "2017-10-05", "narrative": "x"},
+    )
     assert response.status_code == 422
     text = response.content.decode()
     assert "The as-of date cannot be in the future." in text

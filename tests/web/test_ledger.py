@@ -47,7 +47,11 @@ def test_filters_narrow_the_list_and_live_in_the_url(cast):
     assert codes(body, cast) == {cast.mine.code, cast.shared.code}  # lead and co-unit
     body = client.get("/", {"q": "118条"}).content.decode()
     assert codes(body, cast) == {cast.mine.code}
-    chapter = cast.theirs.section if cast.theirs.section.level == "chapter" else cast.theirs.section.parent
+    chapter = (
+        cast.theirs.section
+        if cast.theirs.section.level == "chapter"
+        else cast.theirs.section.parent
+    )
     body = client.get("/", {"chapter": chapter.pk}).content.decode()
     found = codes(body, cast)
     assert cast.theirs.code in found and cast.mine.code not in found
@@ -118,17 +122,25 @@ def test_the_filter_form_works_without_javascript(cast):
     body = cast.client("reporter").get("/").content.decode()
     assert '<form class="filters" method="get" action="/"' in body
     assert 'hx-get="/"' in body
-    assert "hx-headers='{\"X-CSRFToken\":" in body
+    assert 'hx-headers=\'{"X-CSRFToken":' in body
 
 
 def test_invalid_filter_values_do_not_break_the_page(cast):
-    response = cast.client("supervisor").get("/", {"kind": "nonsense", "as_of": "notadate", "page": "x"})
+    response = cast.client("supervisor").get(
+        "/", {"kind": "nonsense", "as_of": "notadate", "page": "x"}
+    )
     assert response.status_code == 200
 
 
 def test_as_of_in_the_ledger_rebuilds_the_lamps(cast):
-    record(cast.mine, cast.reporter, as_of=dt.date(2017, 8, 25), status="completed", percent=None,
-           created_at=dt.datetime(2017, 8, 25, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    record(
+        cast.mine,
+        cast.reporter,
+        as_of=dt.date(2017, 8, 25),
+        status="completed",
+        percent=None,
+        created_at=dt.datetime(2017, 8, 25, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    )
     client = cast.client("supervisor")
     now = client.get("/", {"rag": "completed"}).content.decode()
     assert cast.mine.code in now
@@ -145,30 +157,57 @@ def _big_ledger(n: int):
     author = UserFactory(username=f"bulk{n}")
     cs = Commitment.objects.bulk_create(
         Commitment(
-            report=report, section=section, code=f"B-{i:05d}", seq=i + 1, text=f"第{i}项任务。",
-            start=0, end=5, start_date=dt.date(2017, 1, 1), due_date=dt.date(2017, 12, 31),
-            parsed_due_date=dt.date(2017, 12, 31), lead_unit=units[i % 5],
+            report=report,
+            section=section,
+            code=f"B-{i:05d}",
+            seq=i + 1,
+            text=f"第{i}项任务。",
+            start=0,
+            end=5,
+            start_date=dt.date(2017, 1, 1),
+            due_date=dt.date(2017, 12, 31),
+            parsed_due_date=dt.date(2017, 12, 31),
+            lead_unit=units[i % 5],
         )
         for i in range(n)
     )
     Commitment.co_units.through.objects.bulk_create(
-        Commitment.co_units.through(commitment_id=c.pk, department_id=units[(i + 1) % 5].pk) for i, c in enumerate(cs)
+        Commitment.co_units.through(commitment_id=c.pk, department_id=units[(i + 1) % 5].pk)
+        for i, c in enumerate(cs)
     )
     targets = Target.objects.bulk_create(
-        Target(commitment=c, order=k, metric="指标", value=Decimal(100), unit="个", text="100个", start=0, end=1)
-        for c in cs for k in (1, 2)
+        Target(
+            commitment=c,
+            order=k,
+            metric="指标",
+            value=Decimal(100),
+            unit="个",
+            text="100个",
+            start=0,
+            end=1,
+        )
+        for c in cs
+        for k in (1, 2)
     )
     updates = ProgressUpdate.objects.bulk_create(
-        ProgressUpdate(commitment=c, author=author, as_of=dt.date(2017, m, 25), claimed_status="in_progress",
-                       percent=Decimal(10 * m), created_at=dt.datetime(2017, m, 25, tzinfo=dt.UTC))
-        for c in cs for m in (3, 6)
+        ProgressUpdate(
+            commitment=c,
+            author=author,
+            as_of=dt.date(2017, m, 25),
+            claimed_status="in_progress",
+            percent=Decimal(10 * m),
+            created_at=dt.datetime(2017, m, 25, tzinfo=dt.UTC),
+        )
+        for c in cs
+        for m in (3, 6)
     )
     by_c = {}
     for u in updates:
         by_c.setdefault(u.commitment_id, []).append(u)
     TargetReading.objects.bulk_create(
         TargetReading(update=u, target=t, value=Decimal(20))
-        for t in targets for u in by_c[t.commitment_id]
+        for t in targets
+        for u in by_c[t.commitment_id]
     )
     return report
 
@@ -190,6 +229,10 @@ def test_query_count_does_not_grow_with_rows(cast, django_assert_max_num_queries
     with django_assert_max_num_queries(20):
         client.get("/", {"report": big.pk, "sort": "-percent"})
     with django_assert_max_num_queries(20):
-        client.get("/", {"report": big.pk, "q": "任务", "department": "", "rag": "yellow"}, HTTP_HX_REQUEST="true")
+        client.get(
+            "/",
+            {"report": big.pk, "q": "任务", "department": "", "rag": "yellow"},
+            HTTP_HX_REQUEST="true",
+        )
     body = client.get("/", {"report": big.pk}).content.decode()
     assert "共 400 项" in body and "第 1 / 8 页" in body

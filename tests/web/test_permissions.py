@@ -31,7 +31,9 @@ def world(anyang, settings, tmp_path):
         cast.mine, cast.reporter, files=[SimpleUploadedFile("照片.png", b"\x89PNG...", "image/png")]
     )
     upd_theirs = record(
-        cast.theirs, cast.other_reporter, files=[SimpleUploadedFile("x.pdf", b"%PDF-1.4", "application/pdf")]
+        cast.theirs,
+        cast.other_reporter,
+        files=[SimpleUploadedFile("x.pdf", b"%PDF-1.4", "application/pdf")],
     )
     milestone = Milestone.objects.create(commitment=cast.mine, title="开工", due_date="2017-03-31")
     from tests.support.factories import ReportFactory
@@ -52,9 +54,30 @@ def world(anyang, settings, tmp_path):
 
 
 L = "login"  # anonymous: redirect to the login page
-STAFF = {"anon": L, "nobody": 403, "reporter": 200, "manager": 200, "supervisor": 200, "leader": 200}
-SUPERVISOR_ONLY_GET = {"anon": L, "nobody": 403, "reporter": 403, "manager": 403, "supervisor": 200, "leader": 403}
-SUPERVISOR_ONLY_POST = {"anon": L, "nobody": 403, "reporter": 403, "manager": 403, "supervisor": 302, "leader": 403}
+STAFF = {
+    "anon": L,
+    "nobody": 403,
+    "reporter": 200,
+    "manager": 200,
+    "supervisor": 200,
+    "leader": 200,
+}
+SUPERVISOR_ONLY_GET = {
+    "anon": L,
+    "nobody": 403,
+    "reporter": 403,
+    "manager": 403,
+    "supervisor": 200,
+    "leader": 403,
+}
+SUPERVISOR_ONLY_POST = {
+    "anon": L,
+    "nobody": 403,
+    "reporter": 403,
+    "manager": 403,
+    "supervisor": 302,
+    "leader": 403,
+}
 EVERYONE = dict.fromkeys(ROLES, 200)
 
 # (url name, method, path template, data, expected by role)
@@ -62,30 +85,126 @@ MATRIX = [
     ("ledger", "get", "/", None, STAFF),
     ("ledger_export", "get", "/ledger/export.xlsx", None, STAFF),
     ("ledger_export", "get", "/ledger/export.csv", None, STAFF),
-    ("ledger_bulk_assign", "post", "/ledger/bulk-assign/", {"ids": "{mine}", "due_date": "2017-11-30"}, SUPERVISOR_ONLY_POST),
+    (
+        "ledger_bulk_assign",
+        "post",
+        "/ledger/bulk-assign/",
+        {"ids": "{mine}", "due_date": "2017-11-30"},
+        SUPERVISOR_ONLY_POST,
+    ),
     ("commitment", "get", "/c/{mine}/", None, STAFF),
     ("commitment", "get", "/c/{shared}/", None, STAFF),
-    ("commitment", "get", "/c/{theirs}/", None,
-     {"anon": L, "nobody": 403, "reporter": 403, "manager": 403, "supervisor": 200, "leader": 200}),
+    (
+        "commitment",
+        "get",
+        "/c/{theirs}/",
+        None,
+        {
+            "anon": L,
+            "nobody": 403,
+            "reporter": 403,
+            "manager": 403,
+            "supervisor": 200,
+            "leader": 200,
+        },
+    ),
     # an empty form: allowed users get inline errors (422), others are refused
-    ("update_create", "post", "/c/{mine}/update/", {},
-     {"anon": L, "nobody": 403, "reporter": 422, "manager": 422, "supervisor": 422, "leader": 403}),
-    ("update_create", "post", "/c/{shared}/update/", {},
-     {"anon": L, "nobody": 403, "reporter": 422, "manager": 422, "supervisor": 422, "leader": 403}),
-    ("update_create", "post", "/c/{theirs}/update/", {},
-     {"anon": L, "nobody": 403, "reporter": 403, "manager": 403, "supervisor": 422, "leader": 403}),
-    ("update_create", "get", "/c/{mine}/update/", None,
-     {"anon": L, "nobody": 403, "reporter": 302, "manager": 302, "supervisor": 302, "leader": 403}),
+    (
+        "update_create",
+        "post",
+        "/c/{mine}/update/",
+        {},
+        {
+            "anon": L,
+            "nobody": 403,
+            "reporter": 422,
+            "manager": 422,
+            "supervisor": 422,
+            "leader": 403,
+        },
+    ),
+    (
+        "update_create",
+        "post",
+        "/c/{shared}/update/",
+        {},
+        {
+            "anon": L,
+            "nobody": 403,
+            "reporter": 422,
+            "manager": 422,
+            "supervisor": 422,
+            "leader": 403,
+        },
+    ),
+    (
+        "update_create",
+        "post",
+        "/c/{theirs}/update/",
+        {},
+        {
+            "anon": L,
+            "nobody": 403,
+            "reporter": 403,
+            "manager": 403,
+            "supervisor": 422,
+            "leader": 403,
+        },
+    ),
+    (
+        "update_create",
+        "get",
+        "/c/{mine}/update/",
+        None,
+        {
+            "anon": L,
+            "nobody": 403,
+            "reporter": 302,
+            "manager": 302,
+            "supervisor": 302,
+            "leader": 403,
+        },
+    ),
     ("commitment_assign", "get", "/c/{mine}/assign/", None, SUPERVISOR_ONLY_GET),
-    ("commitment_assign", "post", "/c/{mine}/assign/", {"start_date": "2017-01-01", "due_date": "2017-10-31"}, SUPERVISOR_ONLY_POST),
-    ("milestone_add", "post", "/c/{mine}/milestones/", {"m-title": "完工", "m-due_date": "2017-11-30"}, SUPERVISOR_ONLY_POST),
+    (
+        "commitment_assign",
+        "post",
+        "/c/{mine}/assign/",
+        {"start_date": "2017-01-01", "due_date": "2017-10-31"},
+        SUPERVISOR_ONLY_POST,
+    ),
+    (
+        "milestone_add",
+        "post",
+        "/c/{mine}/milestones/",
+        {"m-title": "完工", "m-due_date": "2017-11-30"},
+        SUPERVISOR_ONLY_POST,
+    ),
     ("milestone_delete", "post", "/milestones/{milestone}/delete/", {}, SUPERVISOR_ONLY_POST),
     ("evidence_download", "get", "/evidence/{ev_mine}/", None, STAFF),
-    ("evidence_download", "get", "/evidence/{ev_theirs}/", None,
-     {"anon": L, "nobody": 403, "reporter": 403, "manager": 403, "supervisor": 200, "leader": 200}),
+    (
+        "evidence_download",
+        "get",
+        "/evidence/{ev_theirs}/",
+        None,
+        {
+            "anon": L,
+            "nobody": 403,
+            "reporter": 403,
+            "manager": 403,
+            "supervisor": 200,
+            "leader": 200,
+        },
+    ),
     ("review_queue", "get", "/review/", None, SUPERVISOR_ONLY_GET),
     ("update_accept", "post", "/review/{upd}/accept/", {}, SUPERVISOR_ONLY_POST),
-    ("update_return", "post", "/review/{upd}/return/", {"comment": "请补充材料"}, SUPERVISOR_ONLY_POST),
+    (
+        "update_return",
+        "post",
+        "/review/{upd}/return/",
+        {"comment": "请补充材料"},
+        SUPERVISOR_ONLY_POST,
+    ),
     ("inbox", "get", "/inbox/", None, STAFF),
     ("dashboard", "get", "/dashboard/", None, STAFF),
     ("public_index", "get", "/public/", None, EVERYONE),
@@ -102,7 +221,9 @@ def test_status_code_matrix(world, role):
         client = cast.client(None if role == "anon" else role)
         path = template.format(**world)
         payload = {k: v.format(**world) for k, v in data.items()} if data else data
-        response = getattr(client, method)(path, payload or {}) if method == "post" else client.get(path)
+        response = (
+            getattr(client, method)(path, payload or {}) if method == "post" else client.get(path)
+        )
         want = expected[role]
         got = response.status_code
         if want == L:
@@ -120,9 +241,7 @@ def test_status_code_matrix(world, role):
 
 def test_every_url_is_in_the_matrix():
     names = {
-        p.name
-        for p in get_resolver("commitments.urls").url_patterns
-        if getattr(p, "name", None)
+        p.name for p in get_resolver("commitments.urls").url_patterns if getattr(p, "name", None)
     }
     assert names == {row[0] for row in MATRIX}
 
@@ -132,12 +251,22 @@ def test_refused_writes_change_nothing(world):
     before = ProgressUpdate.objects.count()
     response = cast.client("leader").post(
         f"/c/{world['mine']}/update/",
-        {"claimed_status": "in_progress", "as_of": "2017-06-30", "narrative": "越权填报", "percent": "10"},
+        {
+            "claimed_status": "in_progress",
+            "as_of": "2017-06-30",
+            "narrative": "越权填报",
+            "percent": "10",
+        },
     )
     assert response.status_code == 403
     response = cast.client("reporter").post(
         f"/c/{world['theirs']}/update/",
-        {"claimed_status": "in_progress", "as_of": "2017-06-30", "narrative": "越权填报", "percent": "10"},
+        {
+            "claimed_status": "in_progress",
+            "as_of": "2017-06-30",
+            "narrative": "越权填报",
+            "percent": "10",
+        },
     )
     assert response.status_code == 403
     assert ProgressUpdate.objects.count() == before

@@ -129,7 +129,9 @@ def test_oversize_file_is_refused_with_a_clear_message(cast):
         SimpleUploadedFile("ok.png", b"x" * 10, "image/png"),
         SimpleUploadedFile("大照片.jpg", b"x" * 1001, "image/jpeg"),
     ]
-    response = cast.client("reporter").post(f"/c/{cast.mine.pk}/update/", data, HTTP_HX_REQUEST="true")
+    response = cast.client("reporter").post(
+        f"/c/{cast.mine.pk}/update/", data, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert "大照片.jpg" in body and "过大" in body
@@ -153,7 +155,9 @@ def test_forged_csrf_is_refused_and_saves_nothing(cast):
     data = form_data(cast.mine, csrfmiddlewaretoken="forged" * 6)
     response = client.post(f"/c/{cast.mine.pk}/update/", data)
     assert response.status_code == 403
-    response = client.post(f"/c/{cast.mine.pk}/update/", form_data(cast.mine), HTTP_X_CSRFTOKEN="bad")
+    response = client.post(
+        f"/c/{cast.mine.pk}/update/", form_data(cast.mine), HTTP_X_CSRFTOKEN="bad"
+    )
     assert response.status_code == 403
     assert ProgressUpdate.objects.count() == 0
 
@@ -166,7 +170,10 @@ def test_csrf_token_rides_on_the_body_for_htmx(cast):
 
     token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page).group(1)
     response = client.post(
-        f"/c/{cast.mine.pk}/update/", form_data(cast.mine), HTTP_X_CSRFTOKEN=token, HTTP_HX_REQUEST="true"
+        f"/c/{cast.mine.pk}/update/",
+        form_data(cast.mine),
+        HTTP_X_CSRFTOKEN=token,
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     assert ProgressUpdate.objects.count() == 1
@@ -178,10 +185,18 @@ def test_two_people_updating_at_once_both_keep_their_work(cast):
     reporter.get(f"/c/{cast.mine.pk}/")
     manager.get(f"/c/{cast.mine.pk}/")
     t = roads(cast)
-    r1 = reporter.post(f"/c/{cast.mine.pk}/update/", form_data(cast.mine, narrative="联络员：完成20条", **{f"target_{t[1].pk}": "20"}))
-    r2 = manager.post(f"/c/{cast.mine.pk}/update/", form_data(cast.mine, narrative="负责人：完成22条", **{f"target_{t[1].pk}": "22"}))
+    r1 = reporter.post(
+        f"/c/{cast.mine.pk}/update/",
+        form_data(cast.mine, narrative="联络员：完成20条", **{f"target_{t[1].pk}": "20"}),
+    )
+    r2 = manager.post(
+        f"/c/{cast.mine.pk}/update/",
+        form_data(cast.mine, narrative="负责人：完成22条", **{f"target_{t[1].pk}": "22"}),
+    )
     assert (r1.status_code, r2.status_code) == (302, 302)
-    narratives = set(ProgressUpdate.objects.filter(commitment=cast.mine).values_list("narrative", flat=True))
+    narratives = set(
+        ProgressUpdate.objects.filter(commitment=cast.mine).values_list("narrative", flat=True)
+    )
     assert narratives == {"联络员：完成20条", "负责人：完成22条"}
     page = reporter.get(f"/c/{cast.mine.pk}/").content.decode()
     assert "联络员：完成20条" in page and "负责人：完成22条" in page
@@ -210,7 +225,12 @@ def test_concurrent_threads_both_saved():
         try:
             client = cast.client(who)
             barrier.wait(timeout=10)
-            results.append(client.post(f"/c/{cast.mine.pk}/update/", form_data(cast.mine, narrative=text, as_of="2017-01-20")).status_code)
+            results.append(
+                client.post(
+                    f"/c/{cast.mine.pk}/update/",
+                    form_data(cast.mine, narrative=text, as_of="2017-01-20"),
+                ).status_code
+            )
         finally:
             connection.close()
 
@@ -220,15 +240,21 @@ def test_concurrent_threads_both_saved():
     for th in threads:
         th.join()
     assert results == [302, 302]
-    assert set(ProgressUpdate.objects.filter(commitment=cast.mine).values_list("narrative", flat=True)) == {"reporter", "manager"}
+    assert set(
+        ProgressUpdate.objects.filter(commitment=cast.mine).values_list("narrative", flat=True)
+    ) == {"reporter", "manager"}
 
 
 def test_updates_are_append_only(cast):
     from commitments.services.progress import progress_update_record
 
     u = progress_update_record(
-        commitment=cast.mine, author=cast.reporter, claimed_status="in_progress",
-        as_of=dt.date(2017, 6, 30), narrative="初稿", percent=Decimal("10"),
+        commitment=cast.mine,
+        author=cast.reporter,
+        claimed_status="in_progress",
+        as_of=dt.date(2017, 6, 30),
+        narrative="初稿",
+        percent=Decimal("10"),
     )
     u.narrative = "改过"
     with pytest.raises(Exception, match="只能追加"):

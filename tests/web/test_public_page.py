@@ -14,7 +14,10 @@ from tests.support.webutil import make_cast, record
 def cast(anyang, settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
     }
     return make_cast(anyang)
 
@@ -39,12 +42,25 @@ def test_no_names_no_evidence_no_private_items(cast):
     cast.report.is_public = True
     cast.report.save()
     Commitment.objects.filter(pk=cast.mine.pk).update(responsible_person="王秘密")
-    u = record(cast.mine, cast.reporter, narrative="内部进展说明",
-               files=[SimpleUploadedFile("内部文件.pdf", b"%PDF", "application/pdf")],
-               links=["https://intranet.example/secret"])
+    u = record(
+        cast.mine,
+        cast.reporter,
+        narrative="内部进展说明",
+        files=[SimpleUploadedFile("内部文件.pdf", b"%PDF", "application/pdf")],
+        links=["https://intranet.example/secret"],
+    )
     Commitment.objects.filter(pk=cast.theirs.pk).update(is_public=False)
     body = cast.client(None).get(f"/public/{cast.report.pk}/").content.decode()
-    for secret in ("王秘密", "张联络", "reporter", "内部进展说明", "内部文件.pdf", "/evidence/", "intranet.example", "王督查"):
+    for secret in (
+        "王秘密",
+        "张联络",
+        "reporter",
+        "内部进展说明",
+        "内部文件.pdf",
+        "/evidence/",
+        "intranet.example",
+        "王督查",
+    ):
         assert secret not in body, secret
     assert f"/c/{cast.mine.pk}/" not in body  # no links into the staff pages
     assert u.pk

@@ -49,7 +49,9 @@ def test_accept(cast, update):
 
 
 def test_accept_with_htmx_swaps_the_row(cast, update):
-    response = cast.client("supervisor").post(f"/review/{update.pk}/accept/", HTTP_HX_REQUEST="true")
+    response = cast.client("supervisor").post(
+        f"/review/{update.pk}/accept/", HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "<html" not in body
@@ -100,7 +102,9 @@ def test_two_reviewers_only_one_wins(cast, update):
 
 
 def test_returned_update_goes_back_to_its_author_who_corrects_it(cast, update):
-    cast.client("supervisor").post(f"/review/{update.pk}/return/", {"comment": "读数与验收单不一致"})
+    cast.client("supervisor").post(
+        f"/review/{update.pk}/return/", {"comment": "读数与验收单不一致"}
+    )
     reporter = cast.client("reporter")
     inbox = reporter.get("/inbox/").content.decode()
     assert "读数与验收单不一致" in inbox
@@ -137,8 +141,12 @@ def test_correction_must_belong_to_the_same_commitment(cast, update):
     other = record(cast.shared, cast.reporter)
     with pytest.raises(Exception, match="同一任务"):
         progress_update_record(
-            commitment=cast.mine, author=cast.reporter, claimed_status="in_progress",
-            as_of=dt.date(2017, 6, 30), narrative="x", corrects=other,
+            commitment=cast.mine,
+            author=cast.reporter,
+            claimed_status="in_progress",
+            as_of=dt.date(2017, 6, 30),
+            narrative="x",
+            corrects=other,
         )
 
 
@@ -147,7 +155,9 @@ def test_returned_updates_do_not_count_as_claims(cast, update):
     from commitments.selectors.states import commitment_states
 
     def claimed() -> str:
-        return commitment_states(Commitment.objects.filter(pk=cast.mine.pk))[cast.mine.pk].claimed_status
+        return commitment_states(Commitment.objects.filter(pk=cast.mine.pk))[
+            cast.mine.pk
+        ].claimed_status
 
     assert claimed() == "in_progress"
     update_review_return(update=update, reviewer=cast.supervisor, comment="退回")
@@ -157,8 +167,10 @@ def test_returned_updates_do_not_count_as_claims(cast, update):
 def test_supervisor_reviews_from_the_commitment_page(cast, update):
     client = cast.client("supervisor")
     page = client.get(f"/c/{cast.mine.pk}/").content.decode()
-    assert f'/review/{update.pk}/accept/' in page
-    response = client.post(f"/review/{update.pk}/accept/", {"next": f"/c/{cast.mine.pk}/#u{update.pk}"})
+    assert f"/review/{update.pk}/accept/" in page
+    response = client.post(
+        f"/review/{update.pk}/accept/", {"next": f"/c/{cast.mine.pk}/#u{update.pk}"}
+    )
     assert response["Location"] == f"/c/{cast.mine.pk}/#u{update.pk}"
     # an open redirect is refused
     other = record(cast.mine, cast.reporter)

@@ -71,16 +71,49 @@ GOVERNMENT_OFFICE = "市政府办公室"
 
 # First matching rule gives the lead unit, the second (if another unit) a co-unit.
 KEYWORD_RULES: list[tuple[tuple[str, ...], str]] = [
-    (("大气", "污染", "环保", "排放", "扬尘", "燃煤", "锅炉", "黄标车", "雾霾", "PM", "国六", "秸秆"), "市环保局"),
+    (
+        (
+            "大气",
+            "污染",
+            "环保",
+            "排放",
+            "扬尘",
+            "燃煤",
+            "锅炉",
+            "黄标车",
+            "雾霾",
+            "PM",
+            "国六",
+            "秸秆",
+        ),
+        "市环保局",
+    ),
     (("造林", "绿化", "森林", "林网", "生态廊道", "湿地"), "市林业局"),
-    (("棚户区", "棚改", "保障性住房", "公共租赁住房", "综合管廊", "市政道路", "园林", "公园", "城市修补", "海绵城市"), "市住房城乡建设局"),
+    (
+        (
+            "棚户区",
+            "棚改",
+            "保障性住房",
+            "公共租赁住房",
+            "综合管廊",
+            "市政道路",
+            "园林",
+            "公园",
+            "城市修补",
+            "海绵城市",
+        ),
+        "市住房城乡建设局",
+    ),
     (("公交", "公路", "高速", "铁路", "机场", "交通", "客运", "自行车"), "市交通运输局"),
     (("学校", "幼儿园", "教师", "教育", "中学", "校区", "学生"), "市教育局"),
     (("医院", "卫生", "医疗", "计生", "健康", "疾病", "康复中心"), "市卫生计生委"),
     (("博物馆", "文化", "殷墟", "文物", "广电", "图书馆", "体育"), "市文广新局"),
     (("旅游", "景区", "游客"), "市旅游局"),
     (("扶贫", "贫困"), "市扶贫办"),
-    (("饮水", "水厂", "水利", "河道", "灌溉", "机井", "南水北调", "水库", "河流", "沟渠"), "市水利局"),
+    (
+        ("饮水", "水厂", "水利", "河道", "灌溉", "机井", "南水北调", "水库", "河流", "沟渠"),
+        "市水利局",
+    ),
     (("农业", "粮食", "小麦", "农产品", "种植", "养殖", "畜牧", "农民", "农村"), "市农业局"),
     (("就业", "社会保险", "养老保险", "人才", "创业", "社保", "工资"), "市人社局"),
     (("低保", "救助", "养老服务", "民政", "残疾", "社区"), "市民政局"),
@@ -103,7 +136,10 @@ RETURN_COMMENTS = [
     "截至日期填写有误，请按月报时点填写。",
 ]
 NARRATIVES = {
-    "early": ["已完成前期调研和方案编制，正在履行审批程序。", "已成立工作专班，分解任务到责任科室。"],
+    "early": [
+        "已完成前期调研和方案编制，正在履行审批程序。",
+        "已成立工作专班，分解任务到责任科室。",
+    ],
     "mid": [
         "按月推进，主体工作量完成过半，资金已拨付到位。",
         "已开工建设，现场施工有序推进，本月完成既定节点。",
@@ -158,26 +194,47 @@ def _lead_for(text: str, names: dict[str, Department]) -> tuple[Department, Depa
 
 
 def _round(value: Decimal, unit: str) -> Decimal:
-    if unit in COUNT_UNITS and unit not in ("亿元", "万元", "元", "亿美元", "万亩", "公里", "万吨", "万平方米", "万人", "万户"):
+    if unit in COUNT_UNITS and unit not in (
+        "亿元",
+        "万元",
+        "元",
+        "亿美元",
+        "万亩",
+        "公里",
+        "万吨",
+        "万平方米",
+        "万人",
+        "万户",
+    ):
         return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class Command(BaseCommand):
-    help = "Development only: departments, users for each role and a demo progress history (is_demo)."
+    help = (
+        "Development only: departments, users for each role and a demo progress history (is_demo)."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--as-of", default="2017-09-30", help="history runs through this day (YYYY-MM-DD)")
+        parser.add_argument(
+            "--as-of", default="2017-09-30", help="history runs through this day (YYYY-MM-DD)"
+        )
         parser.add_argument("--report", type=int, help="report id (default: the newest report)")
 
     def handle(self, *args, as_of: str, report: int | None, **options) -> None:
         if settings.PRODUCTION:
-            raise CommandError("demo_data 只用于开发环境，生产环境拒绝运行 / refusing to run in production")
+            raise CommandError(
+                "demo_data 只用于开发环境，生产环境拒绝运行 / refusing to run in production"
+            )
         try:
             day = dt.date.fromisoformat(as_of)
         except ValueError as e:
             raise CommandError(f"--as-of 需要 YYYY-MM-DD 格式 / bad date: {as_of}") from e
-        rep = Report.objects.filter(pk=report).first() if report else Report.objects.order_by("-year").first()
+        rep = (
+            Report.objects.filter(pk=report).first()
+            if report
+            else Report.objects.order_by("-year").first()
+        )
         if rep is None:
             raise CommandError("请先导入报告 / seed a report first: python manage.py seed_report")
         if not (rep.year <= day.year):
@@ -185,7 +242,9 @@ class Command(BaseCommand):
 
         out = self.stdout
         out.write(self.style.WARNING("=" * 72))
-        out.write(self.style.WARNING(" 演示数据 DEMO DATA — 仅供开发演示，非真实进展 / not real progress"))
+        out.write(
+            self.style.WARNING(" 演示数据 DEMO DATA — 仅供开发演示，非真实进展 / not real progress")
+        )
         out.write(self.style.WARNING("=" * 72))
         with transaction.atomic():
             depts = self._departments()
@@ -194,8 +253,12 @@ class Command(BaseCommand):
         created, reviewed = self._history(rep, depts, users, day)
 
         out.write(f"报告 report: {rep.title}")
-        out.write(f"单位 departments: {len(depts)}; 新分配牵头单位 lead units assigned now: {assigned}")
-        out.write(f"演示进展 demo updates written: {created}; 审核 reviews applied: {reviewed}; 截至 as of {day}")
+        out.write(
+            f"单位 departments: {len(depts)}; 新分配牵头单位 lead units assigned now: {assigned}"
+        )
+        out.write(
+            f"演示进展 demo updates written: {created}; 审核 reviews applied: {reviewed}; 截至 as of {day}"
+        )
         out.write("")
         out.write(self.style.SUCCESS("演示账号（仅开发环境）/ demo accounts (development only):"))
         for username, password, role in users["printed"]:
@@ -258,7 +321,9 @@ class Command(BaseCommand):
                 mgr, pw = user(f"{prefix}_fzr", f"{short}负责人")
                 member(mgr, depts[short], Membership.Role.MANAGER)
                 printed.append((f"{prefix}_fzr", pw, f"{short} 负责人 manager"))
-        printed.append(("<prefix>_lly", "<prefix>_lly-2017", "其他单位联络员 other departments' reporters"))
+        printed.append(
+            ("<prefix>_lly", "<prefix>_lly-2017", "其他单位联络员 other departments' reporters")
+        )
         return {"supervisor": sup, "reporters": reporters, "printed": printed}
 
     def _assign(self, report: Report, depts: dict[str, Department], *, by) -> int:
@@ -274,7 +339,10 @@ class Command(BaseCommand):
             due = c.due_date
             roll = _rng("due" + c.code).random()
             if c.kind == Commitment.Kind.GENERAL and roll < 0.1:
-                due = max(dt.date(report.year, 6 if roll < 0.05 else 8, 30 if roll < 0.05 else 31), c.start_date)
+                due = max(
+                    dt.date(report.year, 6 if roll < 0.05 else 8, 30 if roll < 0.05 else 31),
+                    c.start_date,
+                )
             # Through the service so the history records the assignment.
             commitment_assign(
                 commitment=c,
@@ -302,14 +370,20 @@ class Command(BaseCommand):
         }
         created = reviewed = 0
         commitments = list(
-            report.commitments.filter(in_source=True).select_related("lead_unit").prefetch_related("targets")
+            report.commitments.filter(in_source=True)
+            .select_related("lead_unit")
+            .prefetch_related("targets")
         )
         for c in commitments:
             plan = _plan(c)
             if plan.silent:
                 continue
             author = reporters.get(c.lead_unit_id, fallback)
-            targets = [t for t in c.targets.all() if t.value is not None and t.direction != Target.Direction.ACHIEVE]
+            targets = [
+                t
+                for t in c.targets.all()
+                if t.value is not None and t.direction != Target.Direction.ACHIEVE
+            ]
             r = _rng("events" + c.code)
             last_month = min(day.month if day.year == report.year else 12, plan.stop_month)
             for month in range(plan.start_month, last_month + 1):
@@ -318,7 +392,9 @@ class Command(BaseCommand):
                     break
                 if plan.complete_month and month > plan.complete_month:
                     break
-                elapsed = (report_day - c.start_date).days / max((c.due_date - c.start_date).days, 1)
+                elapsed = (report_day - c.start_date).days / max(
+                    (c.due_date - c.start_date).days, 1
+                )
                 progress = min(plan.pace * elapsed * (0.9 + 0.2 * r.random()), 1.0)
                 completed = plan.complete_month == month
                 status = (
@@ -330,7 +406,17 @@ class Command(BaseCommand):
                 )
                 if completed:
                     progress = 1.0
-                stage = "done" if completed else "blocked" if status == "blocked" else "early" if progress < 0.2 else "late" if progress > 0.8 else "mid"
+                stage = (
+                    "done"
+                    if completed
+                    else "blocked"
+                    if status == "blocked"
+                    else "early"
+                    if progress < 0.2
+                    else "late"
+                    if progress > 0.8
+                    else "mid"
+                )
                 # Every random draw happens on every run, whether or not the update already
                 # exists, so a re-run replays the same plan and finds the same keys.
                 narrative = r.choice(NARRATIVES[stage])
@@ -355,7 +441,9 @@ class Command(BaseCommand):
                         narrative=narrative,
                         percent=Decimal(str(round(100 * progress, 1))) if not targets else None,
                         readings=readings,
-                        links=[f"https://www.anyang.gov.cn/demo/{c.code}/{month}"] if with_link else [],
+                        links=[f"https://www.anyang.gov.cn/demo/{c.code}/{month}"]
+                        if with_link
+                        else [],
                         created_at=created_at,
                         is_demo=True,
                         check_as_of=False,
@@ -377,7 +465,9 @@ class Command(BaseCommand):
                         reviewed += 1
                         state = ProgressUpdate.Review.RETURNED
                     else:
-                        update_review_accept(update=update, reviewer=supervisor, now=_local(review_day, 16))
+                        update_review_accept(
+                            update=update, reviewer=supervisor, now=_local(review_day, 16)
+                        )
                         reviewed += 1
                 # A returned update is corrected by its author two days after the return.
                 if state == ProgressUpdate.Review.RETURNED:
@@ -391,7 +481,8 @@ class Command(BaseCommand):
                                 author=author,
                                 claimed_status=wrong.claimed_status,
                                 as_of=wrong.as_of,
-                                narrative=wrong.narrative + "（已按督查室意见补充佐证并核实读数。）",
+                                narrative=wrong.narrative
+                                + "（已按督查室意见补充佐证并核实读数。）",
                                 percent=wrong.percent if not targets else None,
                                 readings=readings,
                                 links=[f"https://www.anyang.gov.cn/demo/{c.code}/{month}/fix"],

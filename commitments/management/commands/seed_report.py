@@ -24,7 +24,9 @@ class Command(BaseCommand):
             default=str(BUNDLED_REPORT),
             help="report file (default: the bundled 2017 Anyang report)",
         )
-        parser.add_argument("--public", action="store_true", help="mark the report public (政务公开)")
+        parser.add_argument(
+            "--public", action="store_true", help="mark the report public (政务公开)"
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         parser.add_argument(
             "--refresh-targets",
@@ -54,7 +56,9 @@ class Command(BaseCommand):
         except ReportFormatError as exc:
             raise CommandError(f"未写入任何数据 / nothing written: {exc}") from exc
         except DatabaseError as exc:
-            raise CommandError(f"数据库错误，未写入任何数据 / database error, nothing written: {exc}") from exc
+            raise CommandError(
+                f"数据库错误，未写入任何数据 / database error, nothing written: {exc}"
+            ) from exc
 
         report = result.report
         if public and not report.is_public:
@@ -64,7 +68,9 @@ class Command(BaseCommand):
         out = self.stdout
         out.write(self.style.SUCCESS(f"{report.title}（{report.city} {report.year}）"))
         if result.copies > 1:
-            out.write(f"  文件含 {result.copies} 份相同报告，只读入一份 / file holds {result.copies} identical copies; read once")
+            out.write(
+                f"  文件含 {result.copies} 份相同报告，只读入一份 / file holds {result.copies} identical copies; read once"
+            )
         verb = "新建" if result.created else ("已更新" if result.changed else "无变化 unchanged")
         out.write(f"  报告 report: {verb}")
         out.write(
@@ -80,6 +86,8 @@ class Command(BaseCommand):
         n_targets = Target.objects.filter(commitment__report=report).count()
         out.write(f"  目标 targets: {n_targets} (本次写入 written {result.targets_written})")
         if result.warnings:
-            out.write(self.style.WARNING(f"  未能归类 / could not classify ({len(result.warnings)}):"))
+            out.write(
+                self.style.WARNING(f"  未能归类 / could not classify ({len(result.warnings)}):")
+            )
             for w in result.warnings:
                 out.write(f"    - {w}")

@@ -54,13 +54,23 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--as-of", dest="as_of", help="the ledger day, YYYY-MM-DD (default: today)")
-        parser.add_argument("--dry-run", action="store_true", help="show, write nothing, send nothing")
+        parser.add_argument(
+            "--as-of", dest="as_of", help="the ledger day, YYYY-MM-DD (default: today)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="show, write nothing, send nothing"
+        )
 
     def handle(self, *args, as_of: str | None, dry_run: bool, **options) -> None:
         day = parse_day(as_of)
-        mode = "预演，不写入、不发送 / dry run: nothing written, nothing sent" if dry_run else "发送 / sending"
-        self.stdout.write(self.style.MIGRATE_HEADING(f"督办提醒 reminders · {day:%Y-%m-%d} · {mode}"))
+        mode = (
+            "预演，不写入、不发送 / dry run: nothing written, nothing sent"
+            if dry_run
+            else "发送 / sending"
+        )
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(f"督办提醒 reminders · {day:%Y-%m-%d} · {mode}")
+        )
         results = [
             ("督办提醒 reminder digests", reminders_run(day=day, dry_run=dry_run)),
             ("每月报送 reporting call", reporting_call_run(day=day, dry_run=dry_run)),
@@ -72,7 +82,9 @@ class Command(BaseCommand):
         if dry_run or not ids:
             return
         flushed = outbox_flush(ids=ids, limit=None)
-        style = self.style.SUCCESS if not (flushed.retrying or flushed.failed) else self.style.WARNING
+        style = (
+            self.style.SUCCESS if not (flushed.retrying or flushed.failed) else self.style.WARNING
+        )
         self.stdout.write(
             style(
                 f"已发送 sent {flushed.sent} · 待重试 retrying {flushed.retrying} · "

@@ -26,8 +26,12 @@ class Command(BaseCommand):
     help = "Build and send the weekly or monthly summary for leaders (or show it, --dry-run)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--as-of", dest="as_of", help="the day the job runs, YYYY-MM-DD (default: today)")
-        parser.add_argument("--dry-run", action="store_true", help="show, write nothing, send nothing")
+        parser.add_argument(
+            "--as-of", dest="as_of", help="the day the job runs, YYYY-MM-DD (default: today)"
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="show, write nothing, send nothing"
+        )
         parser.add_argument("--period", choices=["weekly", "monthly"], default="weekly")
 
     def handle(self, *args, as_of: str | None, dry_run: bool, period: str, **options) -> None:
@@ -35,7 +39,9 @@ class Command(BaseCommand):
         start, end = summary_period(period, day)
         out = self.stdout
         mode = "预演 / dry run" if dry_run else "生成并发送 / building and sending"
-        out.write(self.style.MIGRATE_HEADING(f"进展摘要 summaries · {period} · {start} – {end} · {mode}"))
+        out.write(
+            self.style.MIGRATE_HEADING(f"进展摘要 summaries · {period} · {start} – {end} · {mode}")
+        )
         people, ids = summary_recipients()
         for uid in sorted(ids, key=lambda u: people[u].name):
             p = people[uid]
@@ -43,8 +49,13 @@ class Command(BaseCommand):
             out.write(f"  收件人 recipient: {p.name} <{p.email}>{flag}")
         if dry_run:
             for report in current_reports(day):
-                draft = Summary(report=report, kind=period, period_start=start, period_end=end,
-                                title=summary_title(report, period, start, end))
+                draft = Summary(
+                    report=report,
+                    kind=period,
+                    period_start=start,
+                    period_end=end,
+                    title=summary_title(report, period, start, end),
+                )
                 figures = summary_figures(draft).figures
                 h = figures["headline"]
                 out.write(f"  {draft.title}")
@@ -60,10 +71,14 @@ class Command(BaseCommand):
             return
         made = summaries_send_due(kind=period, day=day)
         for s in made:
-            out.write(f"  {s.title}: {s.get_state_display()} ({s.state}){' ' + s.error if s.error else ''}")
+            out.write(
+                f"  {s.title}: {s.get_state_display()} ({s.state}){' ' + s.error if s.error else ''}"
+            )
         notification_ids = [n for s in made for n in s.notifications.values_list("pk", flat=True)]
         if notification_ids:
             flushed = outbox_flush(ids=notification_ids, limit=None)
-            out.write(self.style.SUCCESS(
-                f"已发送 sent {flushed.sent} · 待重试 retrying {flushed.retrying} · 失败 failed {flushed.failed}"
-            ))
+            out.write(
+                self.style.SUCCESS(
+                    f"已发送 sent {flushed.sent} · 待重试 retrying {flushed.retrying} · 失败 failed {flushed.failed}"
+                )
+            )

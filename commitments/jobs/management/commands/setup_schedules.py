@@ -72,12 +72,20 @@ DEFAULTS = [
 
 def _schedule(d: Default) -> dict[str, Any]:
     if d.crontab is not None:
-        fields = {"minute": "*", "hour": "*", "day_of_week": "*", "day_of_month": "*", "month_of_year": "*"}
+        fields = {
+            "minute": "*",
+            "hour": "*",
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+        }
         crontab, _ = CrontabSchedule.objects.get_or_create(
             **{**fields, **d.crontab}, timezone=settings.TIME_ZONE
         )
         return {"crontab": crontab, "interval": None}
-    interval, _ = IntervalSchedule.objects.get_or_create(every=d.every_seconds, period=IntervalSchedule.SECONDS)
+    interval, _ = IntervalSchedule.objects.get_or_create(
+        every=d.every_seconds, period=IntervalSchedule.SECONDS
+    )
     return {"interval": interval, "crontab": None}
 
 
@@ -108,10 +116,14 @@ def setup_schedules(*, reset: bool = False) -> dict[str, str]:
 
 
 class Command(BaseCommand):
-    help = "Create the default Celery beat schedules (reminders, reporting call, outbox, summaries)."
+    help = (
+        "Create the default Celery beat schedules (reminders, reporting call, outbox, summaries)."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--reset", action="store_true", help="restore the defaults over admin edits")
+        parser.add_argument(
+            "--reset", action="store_true", help="restore the defaults over admin edits"
+        )
 
     def handle(self, *args, reset: bool, **options) -> None:
         for name, action in setup_schedules(reset=reset).items():
