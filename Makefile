@@ -60,8 +60,13 @@ bench: install-test
 	$(BIN)/python tests/bench/bench_web.py
 	$(BIN)/python tests/bench/bench_jobs.py
 
+# Lint: ruff (rules and formatting), mypy with django-stubs (the parser strict), and the
+# import contracts (imports run one way, no cycles). CI runs it before the tests.
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var
