@@ -61,13 +61,13 @@ FIVE_YEAR_CONTEXT_RE = re.compile(r"十[一二三四五六七八九]五|五年|2
 # A sentence after the targets that frames them instead of adding one: "实现这些目标…",
 # "这些目标充分考虑了…", "上述预期目标，着眼…", "具体抓好以下工作：", "我们将…".
 MAIN_TARGETS_END_RE = re.compile(
-    r"^(?:实现|完成|为实现|为完成|围绕|这些|上述|以上|我们|具体|重点|今年要|要|必须|综合|着眼|"
-    r"既|为此|各位代表|做好)"
+    r"(?:实现|完成|为实现|为完成|围绕|这些|这样|这一|上述|以上|我们|具体|重点|今年要|要|必须|综合|"
+    r"着眼|既|为此|各位代表|做好)"
 )
 # A clause inside the targets that qualifies the one before: "在实际工作中努力争取更好结果".
 MAIN_TARGETS_ASIDE_RE = re.compile(r"^在实际工作中|^争取更好|^努力争取")
 # A clause that only adds a figure to the one before ("增长7.5%，达到326.4亿元").
-JOIN_CLAUSE_RE = re.compile(r"^(?:达到|达|其中|总量|规模|总额|比上年|同比)")
+JOIN_CLAUSE_RE = re.compile(r"^(?:达到|达|其中|比上年|同比)")
 # The chapter (or topic) about the environment: its commitments are kind "pollution".
 POLLUTION_TITLE_RE = re.compile(
     r"生态环境|环境保护|保护环境|环境治理|污染|环保|绿色发展|治污|蓝天|碧水|净土|生态文明"
@@ -542,7 +542,7 @@ def _targets_end(text: str, start: int, hi: int) -> int:
         line_end = text.find("\n", pos, hi)
         line_end = hi if line_end < 0 else line_end
         for s_start, s_end in split_sentences(text, pos, line_end):
-            if s_start > start and MAIN_TARGETS_END_RE.search(text, s_start, s_end):
+            if s_start > start and MAIN_TARGETS_END_RE.match(text, s_start, s_end):
                 return _strip_span(text, start, s_start)[1]
         a, b = _strip_span(text, start, line_end)
         nxt = line_end + 1
