@@ -287,7 +287,8 @@ def read_skeleton(
     _refuse_non_report(text, all_lines)
     lines = [line for line in all_lines if not is_chrome(line[2])]
     chrome = [(a, b) for a, b, content in all_lines if is_chrome(content)]
-    early_year = year or _early_year(lines) or default_year
+    # Part roles compare with the year the report itself names; an override only renames it.
+    early_year = _early_year(lines) or year or default_year
     walker = _Walker(text, lines, early_year)
     walker.walk()
     if not walker.parts:
