@@ -285,3 +285,22 @@ def test_baseline_only_from_the_same_metric() -> None:
     assert loans.baseline is not None and loans.baseline.value == 100
     assert by["招商引资到位资金90亿元"].baseline is None  # same unit, another metric
     assert by["60个园林绿化项目"].baseline is None  # finished is no baseline of under way
+
+
+def test_place_from_a_congress_line_broken_in_two() -> None:
+    head = "政府工作报告\n——2026年1月26日在广东省第十四届\n人民代表大会第五次会议上\n"
+    assert parse_report(report(head)).place == "广东省"
+
+
+def test_main_targets_as_a_list_of_lines() -> None:
+    body = (
+        "二、2026年工作安排\n今年主要预期目标是：\n——生产总值增长5%左右；\n"
+        "——城镇新增就业10万人；\n——粮食产量60亿斤。\n"
+        "实现上述目标，要重点抓好以下工作：\n（一）稳增长。新建学校20所。\n"
+    )
+    r = parse_report(report("2026年开封市政府工作报告\n", body))
+    assert [(t.metric, t.value, t.unit) for c in mains(r) for t in c.targets] == [
+        ("生产总值", Decimal(5), "%"),
+        ("城镇新增就业", Decimal(10), "万人"),
+        ("粮食产量", Decimal(60), "亿斤"),
+    ]
