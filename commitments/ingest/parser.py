@@ -81,6 +81,7 @@ MATTER_COUNT_RE = re.compile(r"([一二三四五六七八九十]{1,3}|\d{1,2})(?
 CHAPTER_START_RE = re.compile(
     r"^(?:[（(][一二三四五六七八九十]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)"
 )
+LIST_DASHES = "—－-─ \t\u3000"
 MIN_YEAR, MAX_YEAR = 1949, 2200
 EXCERPT = 40
 
@@ -279,6 +280,8 @@ class _Builder:
         clauses = clause_spans(self.text, start, end)
         merged: list[list[int]] = []
         for c_start, c_end in clauses:
+            while c_start < c_end and self.text[c_start] in LIST_DASHES:
+                c_start += 1  # "——生产总值增长5%左右；" in a list of lines
             clause = self.text[c_start:c_end]
             if MAIN_TARGETS_ASIDE_RE.search(clause):
                 self._set_aside("rhetoric", c_start, c_end, part.key)
@@ -546,7 +549,7 @@ def _targets_end(text: str, start: int, hi: int) -> int:
                 return _strip_span(text, start, s_start)[1]
         a, b = _strip_span(text, start, line_end)
         nxt = line_end + 1
-        if nxt >= hi or not text[a:b] or text[b - 1] in "。！？!?":
+        if nxt >= hi or (a < b and text[b - 1] in "。！？!?"):
             return b
         following = text[nxt : text.find("\n", nxt, hi) if "\n" in text[nxt:hi] else hi]
         if not following.strip() or CHAPTER_START_RE.match(following.strip()):
