@@ -46,6 +46,8 @@ UNIT_FAMILIES = {
     "万套": "sets", "套": "sets", "万辆": "vehicles", "辆": "vehicles",
     "万台": "machines", "台": "machines", "万个": "个", "万家": "家",
     "%": "%", "％": "%", "个百分点": "pp", "百分点": "pp",
+    "亿斤": "jin", "万斤": "jin", "斤": "jin", "亿千克": "kg", "万千克": "kg", "千克": "kg",
+    "亿吨": "t", "亿人次": "visits", "万标箱": "TEU", "标箱": "TEU",
 }  # fmt: skip
 # Words too common to make two metrics the same thing on their own.
 GENERIC_WORDS = sorted(

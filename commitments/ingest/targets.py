@@ -61,7 +61,8 @@ _UNITS = sorted(
     """个百分点 百分点 亿美元 万美元 美元 亿元 万元 元 万人次 人次 万人 人 名 万户 户 万亩 亩
     万公顷 公顷 平方公里 万平方米 平方米 万立方米 亿立方米 立方米 微克/立方米 万吨标准煤 吨标准煤
     万吨 吨 亿千瓦时 万千瓦时 千瓦时 万千瓦 千瓦 兆瓦 公里 千米 万套 套 万辆 辆 万台 台 万个 个
-    万家 家 所 条 座 项 处 支 张 场 天 % ％""".split(),
+    万家 家 所 条 座 项 处 支 张 场 天 亿斤 万斤 斤 亿千克 万千克 千克 亿吨 亿人次 万亩次
+    万标箱 标箱 % ％""".split(),
     key=len,
     reverse=True,
 )
@@ -99,7 +100,7 @@ CJK_RE = re.compile(r"[\u4e00-\u9fff“]")
 # Words stripped from the front of a metric: time, modality, scope. Always.
 LEADING_FILLER = sorted(
     """年内 今年 全年 年底前 力争 确保 争取 努力 坚决 全面 基本 累计 全市 其中 并 再 继续 进一步
-    预计 初步统计 同比 扎实 重点 大力 积极 切实 着力 共 总共 合计 每个""".split(),
+    预计 初步统计 同比 扎实 重点 大力 积极 切实 着力 共 总共 合计 每个 全省 全区 全县 全州""".split(),
     key=len,
     reverse=True,
 )
@@ -117,7 +118,8 @@ MIN_METRIC_AFTER_VERB = 3
 # Words stripped from the end of a metric written before its number.
 TRAILING_BEFORE_NUMBER = sorted(
     """提高到 增加到 增长到 下降到 降低到 稳定在 保持在 控制在 达到 突破 超过 不低于 不少于 提高 增长
-    增加 下降 降低 减少 压减 削减 为 达 在 总体 分别 每月 每年 每人每年 同比 年均 累计 共 约""".split(),
+    增加 下降 降低 减少 压减 削减 为 达 在 总体 分别 每月 每年 每人每年 同比 年均 累计 共 约 继续保持
+    保持""".split(),
     key=len,
     reverse=True,
 )
@@ -251,7 +253,7 @@ def _hit(m: re.Match[str]) -> _Hit:
         end=m.end(),
         lo=groups["lo"],
         hi=groups.get("hi"),
-        unit=groups["unit"],
+        unit=groups["unit"].replace("％", "%"),  # full-width per cent: the same unit
         suffix=groups.get("suffix") or "",
     )
 
@@ -348,9 +350,15 @@ def _respectively(text: str, c_start: int, r: int, hits: list[_Hit], context: st
     subject = _clean_before(text[c_start:r])
     verb = text[r + len(RESPECTIVELY) : hits[0].start]
     items = [s for s in subject.split("、") if s]
+    if len(items) != len(hits):
+        # "城镇和农村常住居民人均可支配收入分别增长4%和6%": the items joined by 和/及/与.
+        items = [s for s in re.split(r"、|和|及|与", subject) if s]
     if len(items) == len(hits) and len(items) > 1:
         head = next((h for h in SUFFIX_HEADS if items[-1].endswith(h)), "")
         metrics = [it if it.endswith(head) else it + head for it in items]
+        shared = _shared_tail(items)
+        if not head and shared:
+            metrics = [*(it + shared for it in items[:-1]), items[-1]]
     elif len(hits) == 2 and "城乡" in subject:
         metrics = [subject.replace("城乡", "城市", 1), subject.replace("城乡", "农村", 1)]
     else:
@@ -376,6 +384,16 @@ def _respectively(text: str, c_start: int, r: int, hits: list[_Hit], context: st
         )
         for metric, h in zip(metrics, hits, strict=True)
     ]
+
+
+def _shared_tail(items: list[str]) -> str:
+    """ "城镇" / "农村常住居民人均可支配收入": the last item carries the words the short
+    ones share ("常住居民人均可支配收入"), after a head as long as theirs."""
+    short = len(items[0])
+    last = items[-1]
+    if short > 4 or any(len(it) != short for it in items[:-1]) or len(last) < short + 2:
+        return ""
+    return last[short:]
 
 
 def _noun_after(post: str, *, more_follow: bool) -> str:

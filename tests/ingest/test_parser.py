@@ -85,7 +85,8 @@ def summary(c: ParsedCommitment) -> list[tuple[Decimal | None, str]]:
 
 def test_title_city_year(anyang):
     assert anyang.title == "2017年安阳市政府工作报告"
-    assert (anyang.city, anyang.year, anyang.encoding, anyang.copies) == ("安阳", 2017, "utf-8", 1)
+    assert (anyang.place, anyang.place_level, anyang.year) == ("安阳市", "city", 2017)
+    assert (anyang.city, anyang.encoding, anyang.copies) == ("安阳市", "utf-8", 1)
     assert anyang.text.startswith("2017年安阳市政府工作报告\n")
 
 
@@ -690,16 +691,19 @@ def test_not_bytes_nor_str():
 def test_year_must_come_from_somewhere():
     text = "政府工作报告\n一、工作回顾\n去年很好。\n二、工作安排\n（一）稳增长。扩大投资。\n"
     with pytest.raises(ReportFormatError, match="default_year"):
-        parse_report(text)
-    assert parse_report(text, default_year=2021).year == 2021
-    assert parse_report(text, default_year=2021).commitments[0].code == "2021-2.1-01"
+        parse_report(text, default_city="开封市")
+    assert parse_report(text, default_year=2021, default_city="开封市").year == 2021
+    first = parse_report(text, default_year=2021, default_city="开封市").commitments[0]
+    assert first.code == "2021-2.1-01"
     # A year the report states wins over the default.
     assert (
-        parse_report(text.replace("二、工作安排", "二、2019年工作安排"), default_year=2021).year
+        parse_report(
+            text.replace("二、工作安排", "二、2019年工作安排"), default_year=2021, place="开封市"
+        ).year
         == 2019
     )
     with pytest.raises(ValueError):
-        parse_report(text, default_year=12)
+        parse_report(text, default_year=12, place="开封市")
 
 
 report_lines = st.sampled_from(
@@ -805,7 +809,9 @@ KAIFENG_2020_CRLF = (
 
 def test_other_city_zhengzhou_2018():
     r = parse_report(ZHENGZHOU_2018.encode())
-    assert (r.city, r.year, r.title, r.copies) == ("郑州", 2018, "2018年郑州市政府工作报告", 1)
+    assert (r.place, r.place_level, r.year, r.title, r.copies) == (
+        "郑州市", "city", 2018, "2018年郑州市政府工作报告", 1,
+    )  # fmt: skip
     assert [s.key for s in r.sections if s.level == "part"] == ["1", "2", "3", "4"]
     mains = [c for c in r.commitments if c.kind == "main_target"]
     assert [c.code for c in mains] == [f"2018-2.0-0{i}" for i in range(1, 5)]
@@ -851,7 +857,7 @@ def test_other_city_luoyang_2019_in_gbk():
     raw = LUOYANG_2019.encode("gbk")
     r = parse_report(raw)
     assert r.encoding == "gb18030"
-    assert (r.city, r.year) == ("洛阳", 2019)
+    assert (r.place, r.year) == ("洛阳市", 2019)
     assert r.title == "政府工作报告——2019年1月8日在洛阳市第十五届人民代表大会第四次会议上"
     assert [c.code for c in r.commitments if c.kind == "main_target"] == [
         "2019-2.0-01",
@@ -871,16 +877,21 @@ def test_other_city_luoyang_2019_in_gbk():
 
 
 def test_minimal_report_with_crlf_and_defaults():
-    r = parse_report(KAIFENG_2020_CRLF.encode())
-    assert (r.year, r.city, r.title) == (2020, "", "政府工作报告")  # year from "二、2020年工作安排"
-    assert any("default_city" in w.message for w in r.warnings)
+    # No place anywhere: refused with a message naming --place, never an empty place.
+    with pytest.raises(ReportFormatError, match="--place") as info:
+        parse_report(KAIFENG_2020_CRLF.encode())
+    assert "未能识别报告所属地方" in str(info.value)
+    r = parse_report(KAIFENG_2020_CRLF.encode(), default_city="开封市")
+    assert (r.year, r.place, r.place_level, r.title) == (2020, "开封市", "city", "政府工作报告")
     assert any("主要预期目标" in w.message for w in r.warnings)
     assert [c.code for c in r.commitments] == ["2020-2.1-01", "2020-2.1-02", "2020-2.1-03"]
     assert r.commitments[2].targets[0].baseline.value == Decimal(100)  # type: ignore[union-attr]
-    named = parse_report(KAIFENG_2020_CRLF.encode(), default_city="开封")
-    assert named.city == "开封"
-    assert not any("default_city" in w.message for w in named.warnings)
-    assert dataclasses.replace(named, city="", warnings=r.warnings) == r
+    assert not any(w.code == "place_guessed" for w in r.warnings)
+    # A bare name, as default_city was always given: a city, and said so.
+    bare = parse_report(KAIFENG_2020_CRLF.encode(), default_city="开封")
+    assert (bare.place, bare.place_level) == ("开封", "city")
+    assert any(w.code == "place_guessed" for w in bare.warnings)
+    assert dataclasses.replace(bare, place="开封市", warnings=r.warnings) == r
 
 
 XINXIANG_2021 = """\
@@ -900,7 +911,7 @@ XINXIANG_2021 = """\
 
 def test_practical_matters_as_a_numbered_chapter():
     r = parse_report(XINXIANG_2021)
-    assert (r.city, r.year, r.encoding) == ("新乡", 2021, "str")
+    assert (r.place, r.year, r.encoding) == ("新乡市", 2021, "str")
     chapters = [(s.key, s.label, s.title) for s in r.sections if s.parent_key == "2"]
     assert chapters == [
         ("2.1", "（一）", "稳增长"),
