@@ -24,9 +24,9 @@ from commitments.models import (
 
 @admin.register(Report)
 class ReportAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "city", "year", "is_public", "commitment_count", "updated_at"]
-    list_filter = ["is_public", "city", "year"]
-    search_fields = ["title", "city"]
+    list_display = ["title", "place", "year", "is_public", "commitment_count", "updated_at"]
+    list_filter = ["is_public", "place", "year"]
+    search_fields = ["title", "place"]
     readonly_fields = [
         "source_sha256",
         "source_name",
@@ -35,7 +35,7 @@ class ReportAdmin(SimpleHistoryAdmin):
         "updated_at",
         "source_text",
     ]
-    fields = ["title", "city", "year", "is_public", *readonly_fields]
+    fields = ["title", "place", "year", "is_public", *readonly_fields]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_commitments=Count("commitments"))

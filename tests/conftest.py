@@ -18,4 +18,4 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def anyang(db) -> Report:
-    return Report.objects.get(city="安阳", year=2017)
+    return Report.objects.get(place="安阳市", year=2017)

@@ -228,7 +228,7 @@ class _Builder:
                 continue
             sentence = self.text[start:end]
             verdict = classify_sentence(sentence)
-            if verdict in ("address", "rhetoric", "framing"):
+            if verdict == "address" or verdict == "rhetoric" or verdict == "framing":
                 self._set_aside(verdict, start, end, block.section_key)
                 continue
             if verdict == "unclassified":

@@ -321,7 +321,7 @@ def read_skeleton(
     walker.mark_framing()
     return Skeleton(
         text=text,
-        title=title,
+        title=display_title(title, the_place, year),
         place=the_place,
         place_level=level,
         year=year,
@@ -370,6 +370,16 @@ def _title(head: list[str]) -> str:
     if len(head) > 1 and TITLE_CONTINUATION_RE.match(head[1]) and len(head[1]) <= 80:
         title += head[1]
     return title
+
+
+def display_title(title: str, place: str, year: int) -> str:
+    """The report's name as the ledger shows it: the title line without the occasion
+    ("——2026年1月26日在…会议上"), or "2017年安阳市政府工作报告" where the title line does
+    not name both the place and the year (a bare "政府工作报告")."""
+    name = re.split(r"[—（(]", title, maxsplit=1)[0].strip(" \u3000")
+    if "政府工作报告" in name and place in name and str(year) in name:
+        return name
+    return f"{year}年{place}政府工作报告"
 
 
 def _head_text(head: list[str]) -> str:

@@ -27,7 +27,7 @@ def summarise(report: ParsedReport) -> str:
     n_targets = sum(len(x.targets) for x in report.commitments)
     n_baselines = sum(1 for x in report.commitments for t in x.targets if t.baseline)
     lines = [
-        f"{report.title} — {report.city} {report.year}, {report.encoding}, copies={report.copies}",
+        f"{report.title} — {report.place} {report.year}, {report.encoding}, copies={report.copies}",
         f"sections={len(report.sections)} commitments={len(report.commitments)} "
         f"targets={n_targets} baselines={n_baselines} warnings={len(report.warnings)}",
         "by part:    " + ", ".join(f"{k}: {v}" for k, v in sorted(c["part"].items())),

@@ -51,6 +51,7 @@ SetAsideCode = Literal[
     "annex",  # an annex that is not a practical-matters list (名词解释)
     "chrome",  # words of the web page around a pasted report (下载, 打印, 来源：…)
     "unreadable",  # could not be read at all
+    "dropped",  # set aside by staff in the import review
 ]
 # Notes that set nothing aside: the parser says what it could not be sure of.
 NoteCode = Literal[
@@ -155,7 +156,7 @@ class ParseWarning:
 
 SET_ASIDE_CODES: frozenset[str] = frozenset(
     """address rhetoric framing closing preamble review five_year_outline other annex chrome
-    unreadable""".split()
+    unreadable dropped""".split()
 )
 
 
@@ -171,11 +172,6 @@ class ParsedReport:
     sections: list[ParsedSection] = field(default_factory=list)
     commitments: list[ParsedCommitment] = field(default_factory=list)
     warnings: list[ParseWarning] = field(default_factory=list)  # notes and set-asides
-
-    @property
-    def city(self) -> str:
-        """The place (kept for callers written before ``place``): "安阳市"."""
-        return self.place
 
     @property
     def set_asides(self) -> list[ParseWarning]:

@@ -86,7 +86,7 @@ def current_reports(day: dt.date) -> list[Report]:
     )
     if year is None:
         return []
-    return list(Report.objects.filter(year=year).order_by("city", "pk"))
+    return list(Report.objects.filter(year=year).order_by("place", "pk"))
 
 
 def summary_title(report: Report, kind: str, start: dt.date, end: dt.date) -> str:
@@ -423,7 +423,7 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
         "report": {
             "id": report.pk,
             "title": report.title,
-            "city": report.city,
+            "place": report.place,
             "year": report.year,
         },
         "kind": summary.kind,
@@ -468,7 +468,7 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
     rags = [states[c.pk].status.rag for c in ordered]
     xlsx = exports.to_xlsx(rows, rags, title=f"{report.title}任务台账", day=day)
     progress(80)
-    name = f"{report.city}{report.year}年政府工作报告台账_{day:%Y%m%d}.xlsx"
+    name = f"{report.place}{report.year}年政府工作报告台账_{day:%Y%m%d}.xlsx"
     return Built(figures=figures, xlsx=xlsx, xlsx_name=name)
 
 

@@ -2,11 +2,12 @@
 progress departments log against them.
 
 What must never be violated is a database constraint, not only a Python check:
-one report per city and year, unique codes, one reading per target per update,
+one report per place and year, unique codes, one reading per target per update,
 percentages within 0–100, non-negative counts, review fields consistent with the
 review state.
 """
 
+from commitments.models.imports import ReportImport
 from commitments.models.ledger import COUNT_UNITS, Commitment, Milestone, Target
 from commitments.models.people import Department, Membership
 from commitments.models.progress import Evidence, ProgressUpdate, TargetReading, evidence_upload_to
@@ -21,6 +22,7 @@ __all__ = [
     "Milestone",
     "ProgressUpdate",
     "Report",
+    "ReportImport",
     "Section",
     "Target",
     "TargetReading",

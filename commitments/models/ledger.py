@@ -123,7 +123,8 @@ class Target(models.Model):
 
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="targets")
     order = models.PositiveSmallIntegerField(_("顺序"))
-    metric = models.CharField(_("指标"), max_length=200)
+    # Blank where the report leaves the metric implicit ("合计6300名", "设立10亿元").
+    metric = models.CharField(_("指标"), max_length=200, blank=True)
     value = models.DecimalField(_("目标值"), max_digits=18, decimal_places=4, null=True, blank=True)
     value_max = models.DecimalField(
         _("目标上限"), max_digits=18, decimal_places=4, null=True, blank=True

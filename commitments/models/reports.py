@@ -11,7 +11,17 @@ from simple_history.models import HistoricalRecords
 
 
 class Report(models.Model):
-    city = models.CharField(_("城市"), max_length=50)
+    class PlaceLevel(models.TextChoices):
+        PROVINCE = "province", _("省级")
+        CITY = "city", _("市级")
+        COUNTY = "county", _("县级")
+        DISTRICT = "district", _("区级")
+
+    # The government whose report it is, with its suffix: 安阳市, 河南省, 海拉尔区.
+    place = models.CharField(_("地方"), max_length=50)
+    place_level = models.CharField(
+        _("层级"), max_length=10, choices=PlaceLevel.choices, default=PlaceLevel.CITY
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
     title = models.CharField(_("标题"), max_length=200)
     source_text = models.TextField(_("原文"))
@@ -21,6 +31,9 @@ class Report(models.Model):
     is_public = models.BooleanField(
         _("政务公开"), default=False, help_text=_("公开后，无需登录即可查看只读进展。")
     )
+    # Corrections made in the import review (commitments.ingest.review); every re-seed of
+    # this report applies them again, so they survive a re-import.
+    review_corrections = models.JSONField(_("审核更正"), default=list, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -29,9 +42,9 @@ class Report(models.Model):
     class Meta:
         verbose_name = _("政府工作报告")
         verbose_name_plural = _("政府工作报告")
-        ordering = ["-year", "city"]
+        ordering = ["-year", "place"]
         constraints = [
-            models.UniqueConstraint(fields=["city", "year"], name="report_unique_city_year"),
+            models.UniqueConstraint(fields=["place", "year"], name="report_unique_place_year"),
             models.CheckConstraint(
                 condition=Q(year__gte=1949) & Q(year__lte=2200), name="report_year_plausible"
             ),

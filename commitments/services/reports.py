@@ -7,13 +7,12 @@ failure leaves nothing half-written.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -23,19 +22,19 @@ from commitments.ingest import (
     ParsedCommitment,
     ParsedReport,
     ParsedTarget,
+    ParseWarning,
     ReportFormatError,
     parse_report,
 )
+from commitments.ingest.review import apply_corrections
 from commitments.models import Commitment, Report, Section, Target
+from commitments.selectors.imports import match_commitments
 
 T = TypeVar("T")
 
 BUNDLED_REPORT = (
     Path(__file__).resolve().parent.parent / "data" / "anyang-2017-government-work-report.txt"
 )
-
-# Below this similarity a changed sentence is treated as a new one, not an edit of the old.
-SAME_SENTENCE_RATIO = 0.6
 
 
 @dataclass
@@ -50,7 +49,13 @@ class SeedResult:
     targets_written: int = 0
     by_part: Counter = field(default_factory=Counter)
     by_kind: Counter = field(default_factory=Counter)
-    warnings: list[str] = field(default_factory=list)
+    set_asides: list[ParseWarning] = field(default_factory=list)  # not made commitments
+    notes: list[ParseWarning] = field(default_factory=list)  # what the parser was unsure of
+    unapplied: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [str(w) for w in (*self.notes, *self.set_asides)]
 
     @property
     def changed(self) -> bool:
@@ -84,8 +89,16 @@ def report_seed(
     source_name: str = "",
     progress: Callable[[Iterable[T]], Iterable[T]] = _identity,
     refresh_targets: bool = False,
+    place: str | None = None,
+    year: int | None = None,
+    corrections: list[dict[str, Any]] | None = None,
 ) -> SeedResult:
     """Parse a work report and write it into the ledger.
+
+    ``place``/``year`` state whose report it is where the text does not say (or says it
+    wrongly). ``corrections`` are those of the import review (commitments.ingest.review);
+    when None, the corrections the report was last published with are applied again, so a
+    re-import keeps what staff corrected in review.
 
     Targets are read again only for a sentence that changed (or with ``refresh_targets``,
     after a parser upgrade): a figure staff corrected in the admin stays corrected.
@@ -97,21 +110,42 @@ def report_seed(
 
     Raises ReportFormatError (and writes nothing) for input that is not a report.
     """
-    parsed = parse_report(raw)
+    parsed = parse_report(raw, place=place or None, year=year)
     with transaction.atomic():
-        return _write(
-            parsed, source_name=source_name, progress=progress, refresh_targets=refresh_targets
+        existing = (
+            Report.objects.select_for_update().filter(place=parsed.place, year=parsed.year).first()
         )
+        if corrections is None:
+            corrections = list(existing.review_corrections) if existing else []
+        outcome = apply_corrections(parsed, corrections)
+        result = _write(
+            outcome.report,
+            source_name=source_name,
+            progress=progress,
+            refresh_targets=refresh_targets,
+            corrections=corrections,
+        )
+        result.unapplied = [
+            (corrections[i], why) for i, why in outcome.unapplied if i < len(corrections)
+        ]
+        return result
 
 
 def _write(
-    parsed: ParsedReport, *, source_name: str, progress, refresh_targets: bool
+    parsed: ParsedReport,
+    *,
+    source_name: str,
+    progress: Callable[[Iterable[Any]], Iterable[Any]],
+    refresh_targets: bool,
+    corrections: list[dict[str, Any]],
 ) -> SeedResult:
     sha = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
     report, created = Report.objects.select_for_update().get_or_create(
-        city=parsed.city,
+        place=parsed.place,
         year=parsed.year,
         defaults={
+            "place_level": parsed.place_level,
+            "review_corrections": corrections,
             "title": parsed.title,
             "source_text": parsed.text,
             "source_sha256": sha,
@@ -119,16 +153,23 @@ def _write(
             "encoding": parsed.encoding,
         },
     )
-    if not created and report.source_sha256 != sha:
+    if not created and (
+        report.source_sha256 != sha
+        or report.review_corrections != corrections
+        or report.place_level != parsed.place_level
+    ):
         report.title = parsed.title
         report.source_text = parsed.text
         report.source_sha256 = sha
         report.source_name = source_name or report.source_name
         report.encoding = parsed.encoding
+        report.place_level = parsed.place_level
+        report.review_corrections = corrections
         report.save()
 
     result = SeedResult(report=report, created=created, copies=parsed.copies)
-    result.warnings = [w.message + (f"：{w.text}" if w.text else "") for w in parsed.warnings]
+    result.set_asides = [w for w in parsed.warnings if w.is_set_aside]
+    result.notes = [w for w in parsed.warnings if not w.is_set_aside]
 
     sections = _write_sections(report, parsed)
     _write_commitments(report, parsed, sections, result, progress, refresh_targets)
@@ -163,50 +204,6 @@ def _write_sections(report: Report, parsed: ParsedReport) -> dict[str, Section]:
     return by_key
 
 
-def _match(existing: list[Commitment], incoming: list[ParsedCommitment]) -> dict[int, Commitment]:
-    """Pair each parsed commitment (by index) with the row it continues, if any.
-
-    Exact text first (a sentence that only moved keeps its row and progress), then the
-    same code with a similar text (a sentence edited in place), then a similar sentence
-    in the same section.
-    """
-    pairs: dict[int, Commitment] = {}
-    free = {c.pk: c for c in existing}
-
-    by_text: dict[str, list[Commitment]] = {}
-    for c in existing:
-        by_text.setdefault(c.text, []).append(c)
-    for i, pc in enumerate(incoming):
-        candidates = [c for c in by_text.get(pc.text, []) if c.pk in free]
-        if candidates:
-            chosen = min(candidates, key=lambda c: (c.code != pc.code, abs(c.start - pc.start)))
-            pairs[i] = free.pop(chosen.pk)
-
-    def similar(a: str, b: str) -> bool:
-        return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= SAME_SENTENCE_RATIO
-
-    by_code = {c.code: c for c in free.values()}
-    for i, pc in enumerate(incoming):
-        if i in pairs:
-            continue
-        c = by_code.get(pc.code)
-        if c is not None and c.pk in free and similar(c.text, pc.text):
-            pairs[i] = free.pop(c.pk)
-
-    for i, pc in enumerate(incoming):
-        if i in pairs:
-            continue
-        same_section = [c for c in free.values() if c.section.key == pc.section_key]
-        best = max(
-            same_section,
-            key=lambda c: difflib.SequenceMatcher(None, c.text, pc.text, autojunk=False).ratio(),
-            default=None,
-        )
-        if best is not None and similar(best.text, pc.text):
-            pairs[i] = free.pop(best.pk)
-    return pairs
-
-
 def _commitment_values(pc: ParsedCommitment, seq: int, sections: dict[str, Section]) -> dict:
     return {
         "section": sections[pc.section_key],
@@ -230,7 +227,7 @@ def _write_commitments(
     refresh_targets: bool,
 ) -> None:
     existing = list(report.commitments.select_related("section").prefetch_related("targets"))
-    pairs = _match(existing, parsed.commitments)
+    pairs = match_commitments(existing, parsed.commitments)
     matched_pks = {c.pk for c in pairs.values()}
 
     # Codes and positions are unique per report. A re-seed may shift them between rows,

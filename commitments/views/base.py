@@ -48,7 +48,7 @@ def current_report(request: HttpRequest) -> Report | None:
     """The report the screens show: ?report=<id>, else the newest one that has commitments."""
     reports = Report.objects.annotate(
         has_items=Exists(Commitment.objects.filter(report=OuterRef("pk")))
-    ).order_by("-has_items", "-year", "city")
+    ).order_by("-has_items", "-year", "place")
     raw = request.GET.get("report", "")
     if raw.isdigit():
         report = reports.filter(pk=int(raw)).first()

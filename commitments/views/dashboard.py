@@ -33,7 +33,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "board": board,
         "report": report,
-        "reports": Report.objects.order_by("-year", "city"),
+        "reports": Report.objects.order_by("-year", "place"),
         "day": day,
         "is_today": day == clock.today(),
         "public": False,

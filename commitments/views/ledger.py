@@ -129,7 +129,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
     supervisor = can_assign(request.user)
     context = {
         "report": report,
-        "reports": Report.objects.order_by("-year", "city"),
+        "reports": Report.objects.order_by("-year", "place"),
         "view": view,
         "filter": view.filter,
         "page": page,
@@ -156,7 +156,7 @@ def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
         (c for c in export_queryset(view.queryset) if c.pk in wanted), key=lambda c: wanted[c.pk]
     )
     rows = ledger_rows(commitments, view.states)
-    stem = f"台账-{report.city}{report.year}-{view.day:%Y%m%d}"
+    stem = f"台账-{report.place}{report.year}-{view.day:%Y%m%d}"
     if fmt == "xlsx":
         rags = [view.states[c.pk].status.rag for c in commitments]
         body = to_xlsx(rows, rags, title=report.title, day=view.day)

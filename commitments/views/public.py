@@ -16,7 +16,7 @@ from commitments.selectors.dashboard import dashboard_build
 
 @require_GET
 def public_index(request: HttpRequest) -> HttpResponse:
-    reports = Report.objects.filter(is_public=True).order_by("-year", "city")
+    reports = Report.objects.filter(is_public=True).order_by("-year", "place")
     return render(request, "commitments/public_index.html", {"reports": reports})
 
 

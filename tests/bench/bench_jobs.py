@@ -67,7 +67,7 @@ class World:
 
         self.rng = random.Random(seed)
         self.report = Report.objects.create(
-            city="基准",
+            place="基准",
             year=2017,
             title="2017年基准市政府工作报告",
             source_text="基准。",

@@ -96,7 +96,7 @@ def build() -> None:
         per_commitment = max(args.updates // (args.reports * args.per_report), 1)
         for r in range(args.reports):
             report = Report.objects.create(
-                city=f"基准市{r}",
+                place=f"基准市{r}",
                 year=2017,
                 title=f"2017年基准市{r}政府工作报告",
                 source_text="x",
@@ -219,14 +219,14 @@ def build_small() -> Report:
     """A report of 8 commitments with the same kinds of content as the big ones (a
     practical matter and a pollution item with targets, updates, readings), so that the
     query counts compare like with like."""
-    existing = Report.objects.filter(city="小市B").first()
+    existing = Report.objects.filter(place="小市B").first()
     if existing is not None:
         return existing
     depts = list(Department.objects.order_by("pk")[:8])
     author = get_user_model().objects.get(username="bench_rep")
     with transaction.atomic():
         small = Report.objects.create(
-            city="小市B", year=2017, title="小报告", source_text="x", source_sha256="0" * 64
+            place="小市B", year=2017, title="小报告", source_text="x", source_sha256="0" * 64
         )
         ch = Section.objects.create(
             report=small,

@@ -59,7 +59,6 @@ def matters(r: ParsedReport) -> list[ParsedCommitment]:
 def test_place_from_title_body_or_speaker(head: str, place: str, level: str) -> None:
     r = parse_report(report(head))
     assert (r.place, r.place_level, r.year) == (place, level, 2026)
-    assert r.city == place  # compatibility
 
 
 def test_unreadable_place_is_refused_and_overrides_win() -> None:

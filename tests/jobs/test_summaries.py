@@ -148,7 +148,7 @@ def test_what_changed_since_the_previous_summary(ledger):
 
 def test_the_ledger_is_attached_as_xlsx(ledger):
     s = build("monthly", dt.date(2017, 10, 1), ledger["report"])
-    assert s.xlsx_name == "安阳2017年政府工作报告台账_20170930.xlsx"
+    assert s.xlsx_name == "安阳市2017年政府工作报告台账_20170930.xlsx"
     wb = load_workbook(io.BytesIO(bytes(s.xlsx)))
     ws = wb["台账"]
     assert "截至 2017-09-30" in ws["A1"].value
@@ -193,7 +193,7 @@ def test_leaders_and_the_office_get_it_once_with_the_attachment(ledger):
         == "【督办台账】2017年安阳市政府工作报告落实情况周报（2017年10月9日—10月15日）"
     )
     attachment = next(msg.iter_attachments())
-    assert attachment.get_filename() == "安阳2017年政府工作报告台账_20171015.xlsx"
+    assert attachment.get_filename() == "安阳市2017年政府工作报告台账_20171015.xlsx"
     # The Chinese file name travels as RFC 2231 (filename*=utf-8''…), UTF-8 encoded.
     raw = mail.outbox[0].message().as_bytes()
     assert b"filename*=utf-8''%E5%AE%89%E9%98%B3" in raw

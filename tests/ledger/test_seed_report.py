@@ -111,7 +111,7 @@ def test_the_raw_eightfold_file_gives_the_same_ledger(anyang, tmp_path):
     raw.write_bytes(raw_seed_bytes())
     out = run(str(raw))
     anyang.refresh_from_db()
-    assert Report.objects.filter(city="安阳").count() == 1
+    assert Report.objects.filter(place="安阳市").count() == 1
     assert (snapshot(anyang), target_snapshot(anyang)) == before
     assert "8 份相同报告" in out
 
@@ -249,7 +249,7 @@ class TestDatabaseInvariants:
     def test_one_report_per_city_and_year(self, anyang):
         with pytest.raises(IntegrityError), transaction.atomic():
             Report.objects.create(
-                city="安阳", year=2017, title="x", source_text="x", source_sha256="x"
+                place="安阳市", year=2017, title="x", source_text="x", source_sha256="x"
             )
 
     def test_commitment_codes_are_unique_per_report(self, anyang):
@@ -333,7 +333,7 @@ def test_another_citys_report_is_seeded_beside_anyang_without_code_changes(anyan
 
     out = run(str(f))
 
-    zz = Report.objects.get(city="郑州", year=2018)
+    zz = Report.objects.get(place="郑州市", year=2018)
     assert zz.encoding == "gb18030"
     assert "郑州" in out
     assert zz.commitments.filter(kind="main_target").count() == 2

@@ -48,9 +48,9 @@ class ReportFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Report
 
-    city = factory.Sequence(lambda n: f"测试市{n}")
+    place = factory.Sequence(lambda n: f"测试市{n}")
     year = 2017
-    title = factory.LazyAttribute(lambda r: f"{r.year}年{r.city}政府工作报告")
+    title = factory.LazyAttribute(lambda r: f"{r.year}年{r.place}政府工作报告")
     source_text = "测试原文。"
     source_sha256 = "0" * 64
 

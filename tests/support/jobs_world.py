@@ -77,7 +77,7 @@ def update(
 
 
 def make_world(prefix: str = "w") -> World:
-    report = ReportFactory(city=f"{prefix}测试市")
+    report = ReportFactory(place=f"{prefix}测试市")
     section = SectionFactory(report=report, key="2.1", label="（一）", title="测试章节")
     dept_a = DepartmentFactory(name=f"{prefix}市甲局")
     dept_b = DepartmentFactory(name=f"{prefix}市乙局")

@@ -71,7 +71,7 @@ def world(transactional_db, live_server, settings, tmp_path):
     }
     # transactional tests flush the database: seed what this test needs
     call_command("seed_report", no_progress=True, verbosity=0)
-    return make_cast(Report.objects.get(city="安阳", year=2017))
+    return make_cast(Report.objects.get(place="安阳市", year=2017))
 
 
 def login(browser, live_server, username: str):

@@ -82,7 +82,7 @@ def test_csv_with_bom_for_excel(cast):
     assert len(rows) == 2 and rows[1][0] == cast.mine.code
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert "台账-安阳2017-20170930.csv" in unquote(disposition)
+    assert "台账-安阳市2017-20170930.csv" in unquote(disposition)
 
 
 def test_export_as_of_a_past_day(cast):

@@ -151,7 +151,7 @@ def test_as_of_in_the_ledger_rebuilds_the_lamps(cast):
 
 def _big_ledger(n: int):
     """A report of n commitments, each with two targets, co-units and a few updates."""
-    report = ReportFactory(city=f"大市{n}", year=2017)
+    report = ReportFactory(place=f"大市{n}", year=2017)
     section = SectionFactory(report=report, key="2.1")
     units = [DepartmentFactory(name=f"大局{i}") for i in range(5)]
     author = UserFactory(username=f"bulk{n}")

@@ -38,7 +38,7 @@ def world(anyang, settings, tmp_path):
     milestone = Milestone.objects.create(commitment=cast.mine, title="开工", due_date="2017-03-31")
     from tests.support.factories import ReportFactory
 
-    hidden = ReportFactory(city="保密市", is_public=False)
+    hidden = ReportFactory(place="保密市", is_public=False)
     return {
         "cast": cast,
         "mine": cast.mine.pk,

@@ -217,7 +217,7 @@ def test_concurrent_threads_both_saved():
     from commitments.models import Report
 
     call_command("seed_report", no_progress=True, verbosity=0)
-    cast = make_cast(Report.objects.get(city="安阳", year=2017))
+    cast = make_cast(Report.objects.get(place="安阳市", year=2017))
     barrier = threading.Barrier(2)
     results: list[int] = []
 
