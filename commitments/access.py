@@ -94,3 +94,8 @@ def can_review(user) -> bool:
 
 def can_assign(user) -> bool:
     return roles_of(user).supervisor
+
+
+def can_import(user) -> bool:
+    """Read a report into the ledger (立项): the supervision office only."""
+    return roles_of(user).supervisor

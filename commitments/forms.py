@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
@@ -223,4 +224,52 @@ class BulkAssignForm(forms.Form):
         data = super().clean()
         if not data.get("lead_unit") and not data.get("due_date"):
             raise ValidationError(_("请选择牵头单位或完成时限。"))
+        return data
+
+
+class ReportImportForm(forms.Form):
+    """A report to read: a text file, or its text pasted; the place and year where the
+    report does not say them."""
+
+    file = forms.FileField(
+        label=_("报告文件"), required=False, help_text=_("纯文本，UTF-8 或 GBK/GB18030 编码")
+    )
+    text = forms.CharField(
+        label=_("或粘贴报告全文"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    place = forms.CharField(
+        label=_("地方"),
+        max_length=50,
+        required=False,
+        help_text=_("报告未写明时填写，带“省/市/县/区”，如：安阳市"),
+    )
+    year = forms.IntegerField(
+        label=_("年度"),
+        required=False,
+        min_value=1949,
+        max_value=2200,
+        help_text=_("报告未写明时填写"),
+    )
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        file, text = data.get("file"), (data.get("text") or "").strip()
+        if bool(file) == bool(text):
+            raise ValidationError(_("请上传一个报告文件，或粘贴报告全文（二者选一）。"))
+        limit = settings.REPORT_MAX_BYTES
+        if file is not None and file.size is not None and file.size > limit:
+            raise ValidationError(
+                _("文件过大（%(size)s 字节），上限为 %(limit)s 字节。"),
+                params={"size": file.size, "limit": limit},
+            )
+        raw = file.read() if file is not None else text.encode("utf-8")
+        if len(raw) > limit:
+            raise ValidationError(
+                _("文件过大（%(size)s 字节），上限为 %(limit)s 字节。"),
+                params={"size": len(raw), "limit": limit},
+            )
+        data["raw"] = raw
+        data["source_name"] = file.name if file is not None else ""
         return data

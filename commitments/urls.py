@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from commitments.views import assign, dashboard, item, ledger, public, review
+from commitments.views import assign, dashboard, imports, item, ledger, public, review
 
 urlpatterns = [
     path("", ledger.ledger, name="ledger"),
@@ -17,6 +17,13 @@ urlpatterns = [
     path("review/<int:pk>/return/", review.update_return, name="update_return"),
     path("inbox/", review.inbox, name="inbox"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/<int:pk>/", imports.import_review, name="import_review"),
+    path("imports/<int:pk>/correct/", imports.import_correct_view, name="import_correct"),
+    path("imports/<int:pk>/undo/<int:index>/", imports.import_undo_view, name="import_undo"),
+    path("imports/<int:pk>/place/", imports.import_place_view, name="import_place"),
+    path("imports/<int:pk>/publish/", imports.import_publish_view, name="import_publish"),
+    path("imports/<int:pk>/discard/", imports.import_discard_view, name="import_discard"),
     path("public/", public.public_index, name="public_index"),
     path("public/<int:pk>/", public.public_report, name="public_report"),
 ]

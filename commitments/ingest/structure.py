@@ -686,9 +686,22 @@ class _Walker:
             return False
         if ENUMERATION_RE.match(content) or MATTER_ITEM_RE.match(content):
             return False
+        if not self._has_body_after(end):
+            return False  # a heading heads something: a lone last line is a sentence
         self._open_chapter(self._chapter_number + 1, "", m.group(1).strip(WS), start)
         self._add_chapter_block(start, end, end)
         return True
+
+    def _has_body_after(self, end: int) -> bool:
+        """Whether a paragraph follows before the next part (or annex, or the end)."""
+        for a, _, c in self.lines:
+            if a < end:
+                continue
+            heads_part = self._numbered_part(c) is not None or (
+                self._bare_parts and self._bare_part_heading(c)
+            )
+            return not heads_part and not ANNEX_RE.match(c)
+        return False
 
     def _open_chapter(self, number: int, label: str, title: str, start: int) -> None:
         assert self._part is not None

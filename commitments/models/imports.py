@@ -50,7 +50,8 @@ class ReportImport(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(state="published") | Q(published_at__isnull=False, report__isnull=False),
+                condition=~Q(state="published")
+                | Q(published_at__isnull=False, report__isnull=False),
                 name="report_import_published_has_report",
             ),
             models.CheckConstraint(

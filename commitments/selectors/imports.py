@@ -9,7 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from commitments.ingest import ParsedCommitment, ParsedReport, ParsedSection, ParseWarning
+from commitments.ingest import (
+    ParsedCommitment,
+    ParsedReport,
+    ParsedSection,
+    ParseWarning,
+    parse_report,
+)
 from commitments.ingest.review import apply_corrections
 from commitments.models import Commitment, Report, ReportImport
 
@@ -127,6 +133,12 @@ class Group:
     commitments: list[ParsedCommitment]
     set_asides: list[ParseWarning]
 
+    @property
+    def items(self) -> list[tuple[ParsedCommitment, ParsedCommitment | None]]:
+        """Each commitment with the one after it (what "merge with the next" merges)."""
+        following: list[ParsedCommitment | None] = [*self.commitments[1:], None]
+        return list(zip(self.commitments, following, strict=True))
+
 
 @dataclass
 class Preview:
@@ -136,8 +148,10 @@ class Preview:
     parts: list[ParsedSection]
     chapters: dict[str, list[ParsedSection]]  # part key -> its chapters
     groups: list[Group]
-    counts_by_kind: Counter[str]
-    set_asides_by_code: Counter[str]
+    place_level_label: str
+    other_set_asides: list[ParseWarning]  # outside any chapter with commitments
+    counts_by_kind: dict[str, int]  # a dict, not a Counter: templates look up .items
+    set_asides_by_code: dict[str, int]
     notes: list[ParseWarning]
     existing: Report | None
     diff: Diff | None
@@ -174,12 +188,15 @@ def import_preview(draft: ReportImport, parsed: ParsedReport) -> Preview:
             group = by_home[key] = Group(section=section, part=part, commitments=[], set_asides=[])
             order.append(key)
         group.commitments.append(c)
+    others: list[ParseWarning] = []
     for w in report.warnings:
         if not w.is_set_aside:
             continue
         key = home(w.section_key)
         if key is not None and key in by_home:
             by_home[key].set_asides.append(w)
+        else:
+            others.append(w)
     groups = [by_home[k] for k in sorted(order, key=lambda k: sections[k].start)]
 
     existing = Report.objects.filter(place=report.place, year=report.year).first()
@@ -190,9 +207,31 @@ def import_preview(draft: ReportImport, parsed: ParsedReport) -> Preview:
         parts=parts,
         chapters=chapters,
         groups=groups,
-        counts_by_kind=Counter(c.kind for c in report.commitments),
-        set_asides_by_code=Counter(w.code for w in report.warnings if w.is_set_aside),
+        place_level_label=str(Report.PlaceLevel(report.place_level).label),
+        other_set_asides=others,
+        counts_by_kind=dict(Counter(c.kind for c in report.commitments)),
+        set_asides_by_code=dict(Counter(w.code for w in report.warnings if w.is_set_aside)),
         notes=[w for w in report.warnings if not w.is_set_aside],
         existing=existing,
         diff=ledger_diff(existing, report) if existing is not None else None,
+    )
+
+
+def import_parse(draft: ReportImport) -> ParsedReport:
+    """The draft's file as the parser reads it with the place and year the office stated.
+    Raises ReportFormatError as parse_report does."""
+    return parse_report(bytes(draft.source), place=draft.place or None, year=draft.year)
+
+
+def open_imports() -> list[ReportImport]:
+    return list(
+        ReportImport.objects.filter(state=ReportImport.State.DRAFT).select_related("created_by")
+    )
+
+
+def recent_imports(limit: int = 20) -> list[ReportImport]:
+    return list(
+        ReportImport.objects.exclude(state=ReportImport.State.DRAFT).select_related(
+            "created_by", "report"
+        )[:limit]
     )

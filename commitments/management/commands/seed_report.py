@@ -120,7 +120,7 @@ class Command(BaseCommand):
                     f"    [{code}] {first.reason_zh or first.message} / {first.reason_en}: {n}"
                 )
                 for w in [w for w in result.set_asides if w.code == code][:SHOW_PER_REASON]:
-                    out.write(f"      - {w.text}")
+                    out.write(f"      - {w.text.replace(chr(10), ' ')}")
                 if n > SHOW_PER_REASON:
                     out.write(f"      … 另 {n - SHOW_PER_REASON} 条 / {n - SHOW_PER_REASON} more")
         if result.notes:
