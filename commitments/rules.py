@@ -47,6 +47,13 @@ class Rag:
     ORDER = [RED, YELLOW, GREEN, NOT_STARTED, COMPLETED_LATE, COMPLETED]
 
 
+def is_measurable(value: Decimal | None, direction: str) -> bool:
+    """A target progress can be computed from: it has a number, and the number is a level
+    to reach or come down to (not "实现…", achieved or not). The one definition: the
+    ``Target.is_measurable`` property, the progress form and the status rules all ask here."""
+    return value is not None and direction != "achieve"
+
+
 @dataclass(frozen=True)
 class TargetInput:
     value: Decimal | None
@@ -54,6 +61,10 @@ class TargetInput:
     qualifier: str
     baseline: Decimal | None
     reading: Decimal | None  # latest reading as of the day, None if never read
+
+    @property
+    def is_measurable(self) -> bool:
+        return is_measurable(self.value, self.direction)
 
     @classmethod
     def of(cls, target, reading: Decimal | None) -> TargetInput:
@@ -95,7 +106,7 @@ class StatusResult:
 def target_fraction(t: TargetInput) -> float | None:
     """How far one numeric target is, 0..1; None when it cannot be measured (qualitative
     or not read yet)."""
-    if t.value is None or t.reading is None or t.direction == "achieve":
+    if not t.is_measurable or t.reading is None:
         return None
     value, reading = float(t.value), float(t.reading)
     baseline = float(t.baseline) if t.baseline is not None else None
@@ -120,7 +131,7 @@ def percent_of(*, targets: Iterable[TargetInput], claim: ClaimInput | None) -> f
     readings, else as reported; a completed claim is 100."""
     if claim is not None and claim.status == "completed":
         return 100.0
-    numeric = [t for t in targets if t.value is not None and t.direction != "achieve"]
+    numeric = [t for t in targets if t.is_measurable]
     fractions = [target_fraction(t) for t in numeric]
     if numeric and any(f is not None for f in fractions):
         # A target not read yet counts as nothing done on it.

@@ -209,7 +209,7 @@ def dashboard_build(
     for t in panel_targets:
         targets_by_c[t.commitment_id].append(t)
     readings = readings_on(
-        [t.pk for t in panel_targets if t.value is not None], day, verified_only=verified_only
+        [t.pk for t in panel_targets if t.is_measurable], day, verified_only=verified_only
     )
 
     def item(c: Commitment) -> ItemRow:

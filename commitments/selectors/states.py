@@ -118,8 +118,8 @@ def commitment_states(
     verified_targets: dict[int, list[TargetInput]] = {}
     if ids:
         targets = (
-            Target.objects.filter(commitment_id__in=ids, value__isnull=False)
-            .exclude(direction=Target.Direction.ACHIEVE)
+            # Every target: which ones count (``rules.is_measurable``) is the rules' call.
+            Target.objects.filter(commitment_id__in=ids)
             .annotate(
                 c_reading=_latest_reading(claim_filter(day, "update__")),
                 v_reading=_latest_reading(accepted_filter(day, "update__")),

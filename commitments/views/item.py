@@ -87,7 +87,7 @@ class TargetView:
 def _target_views(targets: list[Target], day: dt.date) -> list[TargetView]:
     """Latest claimed and accepted reading per target on ``day``, by the status rules'
     own notion of what was known that day (two queries)."""
-    ids = [t.pk for t in targets if t.value is not None]
+    ids = [t.pk for t in targets if t.is_measurable]
     claimed = readings_on(ids, day)
     verified = readings_on(ids, day, verified_only=True)
     return [
@@ -198,7 +198,7 @@ def _detail_context(
         "state": state,
         "day": day,
         "targets": _target_views(targets, day),
-        "qualitative": [t for t in targets if t.value is None or t.direction == "achieve"],
+        "qualitative": [t for t in targets if not t.is_measurable],
         "milestones": list(commitment.milestones.order_by("due_date", "order")),
         "timeline": timeline,
         "form": form,
