@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -31,14 +31,14 @@ from commitments.jobs import emails
 from commitments.jobs.models import EmailKind, Notification, Summary
 from commitments.jobs.outbox import dispatch_on_commit, opted_out, wants
 from commitments.jobs.people import Person, directory
-from commitments.models import Commitment, Report, Section, Target, TargetReading
+from commitments.models import Commitment, Report, Section, Target
 from commitments.rules import Rag
 from commitments.selectors import exports
 from commitments.selectors.states import (
     CommitmentState,
-    claim_filter,
     commitment_states,
     end_of_day,
+    latest_reading,
 )
 
 logger = logging.getLogger(__name__)
@@ -205,20 +205,14 @@ def _group_row(key: str, label: str, ids: list[int], states) -> dict[str, Any]:
 
 
 def _target_rows(commitment_ids: list[int], day: dt.date) -> dict[int, list[dict[str, Any]]]:
-    """Targets of these commitments with their latest reading as of ``day`` (the reading
-    rule is the status rule's: ``selectors``)."""
+    """Targets of these commitments with their latest claimed reading as of ``day``
+    (``selectors.states.latest_reading``, as on the screens)."""
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not commitment_ids:
         return out
-    # The latest reading that counts as a claim on ``day``: the status rule's own filter.
-    reading = Subquery(
-        TargetReading.objects.filter(claim_filter(day, "update__"), target=OuterRef("pk"))
-        .order_by("-update__as_of", "-update__created_at", "-update__id")
-        .values("value")[:1]
-    )
     rows = (
         Target.objects.filter(commitment_id__in=commitment_ids)
-        .annotate(reading=reading)
+        .annotate(reading=latest_reading(day))
         .order_by("commitment_id", "order")
         .values(
             "commitment_id",

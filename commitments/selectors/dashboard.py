@@ -16,14 +16,9 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Commitment, Report, Section, Target, TargetReading
+from commitments.models import Commitment, Report, Section, Target
 from commitments.rules import Rag, TargetInput, target_fraction
-from commitments.selectors.states import (
-    CommitmentState,
-    accepted_filter,
-    claim_filter,
-    commitment_states,
-)
+from commitments.selectors.states import CommitmentState, commitment_states, readings_on
 
 # Display order of the lamps: what needs attention first.
 RAG_ORDER = [Rag.RED, Rag.YELLOW, Rag.GREEN, Rag.NOT_STARTED, Rag.COMPLETED_LATE, Rag.COMPLETED]
@@ -110,26 +105,6 @@ class Dashboard:
                 out.append((rag, f"{share:.2f}", f"{100 - share:.2f}", f"{-offset:.2f}"))
                 offset += share
         return out
-
-
-def readings_on(
-    target_ids: list[int], day: dt.date, *, verified_only: bool = False
-) -> dict[int, Decimal]:
-    """Latest claimed (or, with ``verified_only``, accepted) reading of each target as of
-    ``day`` (one query). Uses the same notion of "known on that day" as the status rules
-    (selectors.claim_filter / accepted_filter)."""
-    if not target_ids:
-        return {}
-    known = (accepted_filter if verified_only else claim_filter)(day, "update__")
-    rows = (
-        TargetReading.objects.filter(known, target_id__in=target_ids)
-        .order_by("target_id", "update__as_of", "update__created_at", "update_id")
-        .values_list("target_id", "value")
-    )
-    latest: dict[int, Decimal] = {}
-    for target_id, value in rows:
-        latest[target_id] = value  # ascending order: the last one wins
-    return latest
 
 
 def _target_rows(targets: list[Target], readings: dict[int, Decimal]) -> list[TargetRow]:

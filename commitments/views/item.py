@@ -39,8 +39,7 @@ from commitments.models import (
     TargetReading,
 )
 from commitments.rules import TargetInput, target_fraction
-from commitments.selectors.dashboard import readings_on
-from commitments.selectors.states import commitment_states
+from commitments.selectors.states import commitment_states, readings_on
 from commitments.services import progress
 from commitments.views.base import as_of_day, commitment_or_403, staff_required
 
