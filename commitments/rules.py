@@ -44,7 +44,33 @@ class Rag:
         (NOT_STARTED, _("未启动")),
     ]
     labels = dict(choices)
+    # Display order of the lamps: what needs attention first.
     ORDER = [RED, YELLOW, GREEN, NOT_STARTED, COMPLETED_LATE, COMPLETED]
+
+
+@dataclass(frozen=True)
+class LampColors:
+    """How a lamp looks outside the web page (whose CSS has its own variables)."""
+
+    fill: str  # light background: ledger cells in XLSX, badges in emails
+    ink: str  # text on the fill
+    bar: str  # stronger: bars and legend dots on white (summary charts)
+
+    @property
+    def xlsx_fill(self) -> str:
+        """The fill as openpyxl wants it (RRGGBB, no '#')."""
+        return self.fill.lstrip("#").upper()
+
+
+# The one colour table of the lamps: XLSX export, reminder digests and summaries read it.
+LAMPS: dict[str, LampColors] = {
+    Rag.RED: LampColors(fill="#ffc7ce", ink="#9c0006", bar="#d9534f"),
+    Rag.YELLOW: LampColors(fill="#ffeb9c", ink="#7a5c00", bar="#f0ad4e"),
+    Rag.GREEN: LampColors(fill="#c6efce", ink="#006100", bar="#5cb85c"),
+    Rag.NOT_STARTED: LampColors(fill="#e7e6e6", ink="#444444", bar="#bdbdbd"),
+    Rag.COMPLETED_LATE: LampColors(fill="#d9d2e9", ink="#3f3151", bar="#8e7cc3"),
+    Rag.COMPLETED: LampColors(fill="#b4c6e7", ink="#1f3864", bar="#4a78c2"),
+}
 
 
 def is_measurable(value: Decimal | None, direction: str) -> bool:

@@ -32,7 +32,7 @@ from commitments.jobs.models import EmailKind, Notification, Summary
 from commitments.jobs.outbox import dispatch_on_commit, opted_out, wants
 from commitments.jobs.people import Person, directory
 from commitments.models import Commitment, Report, Section, Target
-from commitments.rules import Rag
+from commitments.rules import LAMPS, Rag
 from commitments.selectors import exports
 from commitments.selectors.states import (
     CommitmentState,
@@ -47,15 +47,6 @@ KIND_LABELS = {
     Summary.Kind.WEEKLY: "周报",
     Summary.Kind.MONTHLY: "月报",
     Summary.Kind.ON_DEMAND: "即时摘要",
-}
-# Stronger than the ledger's cell fills: these are bars on white.
-RAG_COLORS = {
-    Rag.RED: "#d9534f",
-    Rag.YELLOW: "#f0ad4e",
-    Rag.GREEN: "#5cb85c",
-    Rag.NOT_STARTED: "#bdbdbd",
-    Rag.COMPLETED_LATE: "#8e7cc3",
-    Rag.COMPLETED: "#4a78c2",
 }
 DONE = (Rag.COMPLETED, Rag.COMPLETED_LATE)
 
@@ -485,7 +476,7 @@ def _segments(rag_counts: dict[str, int], total: int) -> list[dict[str, Any]]:
             "rag": rag,
             "count": n,
             "width": w,
-            "color": RAG_COLORS[rag],
+            "color": LAMPS[rag].bar,
             "label": str(Rag.labels[rag]),
         }
         for (rag, n), w in zip(parts, widths, strict=True)
@@ -493,10 +484,14 @@ def _segments(rag_counts: dict[str, int], total: int) -> list[dict[str, Any]]:
     ]
 
 
+def _with_lamp(item: dict[str, Any]) -> dict[str, Any]:
+    return {**item, "pct": int(round(item["percent"])), "lamp": LAMPS[item["rag"]]}
+
+
 def render_context(figures: dict[str, Any]) -> dict[str, Any]:
     """Template context for the summary body, from the stored figures alone (so an old
     summary renders as it was)."""
-    legend = [{"rag": r, "label": str(Rag.labels[r]), "color": RAG_COLORS[r]} for r in Rag.ORDER]
+    legend = [{"rag": r, "label": str(Rag.labels[r]), "color": LAMPS[r].bar} for r in Rag.ORDER]
     rows = []
     for group in ("chapters", "departments"):
         rows.append(
@@ -517,10 +512,10 @@ def render_context(figures: dict[str, Any]) -> dict[str, Any]:
         "headline_segments": _segments(headline["rag"], headline["total"]),
         "chapters": rows[0],
         "departments": rows[1],
-        "practical": [
-            {**m, "pct": int(round(m["percent"]))} for m in figures.get("practical_matters", [])
-        ],
-        "pollution": [{**m, "pct": int(round(m["percent"]))} for m in figures.get("pollution", [])],
+        "practical": [_with_lamp(m) for m in figures.get("practical_matters", [])],
+        "pollution": [_with_lamp(m) for m in figures.get("pollution", [])],
+        # bar colours by lamp, for the figures and bars that carry a lamp's meaning
+        "bar": {rag: lamp.bar for rag, lamp in LAMPS.items()},
         "changes": figures.get("changes", {}),
         "legend": legend,
         "site_url": settings.SITE_URL.rstrip("/"),

@@ -20,9 +20,6 @@ from commitments.models import Commitment, Report, Section, Target
 from commitments.rules import Rag, TargetInput, target_fraction
 from commitments.selectors.states import CommitmentState, commitment_states, readings_on
 
-# Display order of the lamps: what needs attention first.
-RAG_ORDER = [Rag.RED, Rag.YELLOW, Rag.GREEN, Rag.NOT_STARTED, Rag.COMPLETED_LATE, Rag.COMPLETED]
-
 
 @dataclass
 class Group:
@@ -33,7 +30,7 @@ class Group:
     total: int = 0
     weight: int = 0
     weighted_percent: float = 0.0
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RAG_ORDER, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Rag.ORDER, 0))
 
     def add(self, state: CommitmentState, weight: int) -> None:
         self.total += 1
@@ -144,7 +141,7 @@ def dashboard_build(
     rows = list(qs.select_related("lead_unit").order_by("seq"))
     sections = {s.pk: s for s in Section.objects.filter(report=report)}
 
-    by_rag = dict.fromkeys(RAG_ORDER, 0)
+    by_rag = dict.fromkeys(Rag.ORDER, 0)
     weight_total, weighted = 0, 0.0
     chapters: dict[str, Group] = {}
     departments: dict[str, Group] = {}

@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from commitments.models import Commitment, Target
-from commitments.rules import Rag
+from commitments.rules import LAMPS
 from commitments.selectors.states import CommitmentState, commitment_states
 
 COLUMNS: list[tuple[str, int]] = [  # header, width
@@ -33,15 +33,6 @@ COLUMNS: list[tuple[str, int]] = [  # header, width
     ("最近填报", 12),
     ("目标", 50),
 ]
-
-RAG_FILL = {
-    Rag.GREEN: "C6EFCE",
-    Rag.YELLOW: "FFEB9C",
-    Rag.RED: "FFC7CE",
-    Rag.COMPLETED: "B4C6E7",
-    Rag.COMPLETED_LATE: "D9D2E9",
-    Rag.NOT_STARTED: "E7E6E6",
-}
 
 STATUS_LABELS = {
     "not_started": "未启动",
@@ -119,7 +110,7 @@ def to_xlsx(rows: Sequence[Sequence], rags: Sequence[str], *, title: str, day: d
         ws.append(list(row))
         ws.cell(row=r, column=4).alignment = wrap
         ws.cell(row=r, column=len(COLUMNS)).alignment = wrap
-        ws.cell(row=r, column=rag_col).fill = PatternFill("solid", fgColor=RAG_FILL[rag])
+        ws.cell(row=r, column=rag_col).fill = PatternFill("solid", fgColor=LAMPS[rag].xlsx_fill)
         ws.cell(row=r, column=8).number_format = "yyyy-mm-dd"
         ws.cell(row=r, column=13).number_format = "yyyy-mm-dd"
     ws.freeze_panes = "B3"
