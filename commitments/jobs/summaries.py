@@ -34,6 +34,7 @@ from commitments.jobs.people import Person, directory
 from commitments.models import Commitment, Report, Section, Target
 from commitments.rules import LAMPS, Rag
 from commitments.selectors import exports
+from commitments.selectors.sections import chapter_labels, section_label
 from commitments.selectors.states import (
     CommitmentState,
     commitment_states,
@@ -303,30 +304,24 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
             "lead_unit__name",
         )  # fmt: skip
     }
-    sections = {
-        s["pk"]: s
-        for s in Section.objects.filter(report=report).values(
-            "pk", "parent_id", "level", "key", "label", "title", "start"
-        )
-    }
+    sections = {s.pk: s for s in Section.objects.filter(report=report)}
+    chapter_names = chapter_labels(sections.values())
 
-    def chapter_of(section_id: int) -> dict[str, Any]:
+    def chapter_of(section_id: int) -> Section:
         s = sections[section_id]
-        return (
-            sections[s["parent_id"]] if s["level"] == Section.Level.TOPIC and s["parent_id"] else s
-        )
+        return sections[s.parent_id] if s.level == Section.Level.TOPIC and s.parent_id else s
 
     by_chapter: dict[int, list[int]] = defaultdict(list)
     by_dept: dict[int | None, list[int]] = defaultdict(list)
     dept_names: dict[int | None, str] = {None: "未明确牵头单位"}
     for cid, c in info.items():
-        by_chapter[chapter_of(c["section_id"])["pk"]].append(cid)
+        by_chapter[chapter_of(c["section_id"]).pk].append(cid)
         by_dept[c["lead_unit_id"]].append(cid)
         if c["lead_unit_id"]:
             dept_names[c["lead_unit_id"]] = c["lead_unit__name"]
     chapters = [
-        _group_row(s["key"], f"{s['label']}{s['title']}", by_chapter[pk], states)
-        for pk, s in sorted(sections.items(), key=lambda kv: kv[1]["start"])
+        _group_row(s.key, section_label(s, chapter_names), by_chapter[pk], states)
+        for pk, s in sorted(sections.items(), key=lambda kv: kv[1].start)
         if pk in by_chapter
     ]
     departments = sorted(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Report, Section, Target
 from commitments.rules import Rag, TargetInput, target_fraction
+from commitments.selectors.sections import chapter_labels, chapter_of
 from commitments.selectors.states import CommitmentState, commitment_states, readings_on
 
 
@@ -146,7 +147,7 @@ def dashboard_build(
     chapters: dict[str, Group] = {}
     departments: dict[str, Group] = {}
     verified_completed = 0
-    parts = {s.parent_id for s in sections.values() if s.level == Section.Level.CHAPTER}
+    chapter_names = chapter_labels(sections.values())
     for c in rows:
         state = states[c.pk]
         by_rag[state.status.rag] += 1
@@ -154,13 +155,13 @@ def dashboard_build(
         weighted += state.status.percent * c.weight
         if state.verified.rag in (Rag.COMPLETED, Rag.COMPLETED_LATE):
             verified_completed += 1
-        chapter = _chapter_of(sections.get(c.section_id), sections)
+        chapter = chapter_of(sections.get(c.section_id), sections)
         if c.kind == Commitment.Kind.MAIN_TARGET:
             key, name = "main", str(_("主要预期目标"))
         elif chapter is None:
             key, name = "other", str(_("其他"))
         else:
-            key, name = str(chapter.pk), _chapter_name(chapter, sections, parts)
+            key, name = str(chapter.pk), chapter_names[chapter.pk]
         chapters.setdefault(key, Group(key=key, name=name)).add(state, c.weight)
         if c.lead_unit is not None:
             dkey, dname = str(c.lead_unit_id), c.lead_unit.name
@@ -228,24 +229,6 @@ def dashboard_build(
         overdue_total=len(overdue),
         stale_total=len(stale),
     )
-
-
-def _chapter_of(section: Section | None, sections: dict[int, Section]) -> Section | None:
-    while section is not None and section.level == Section.Level.TOPIC:
-        section = sections.get(section.parent_id)
-    if section is not None and section.level == Section.Level.CHAPTER:
-        return section
-    return None
-
-
-def _chapter_name(chapter: Section, sections: dict[int, Section], parts: set) -> str:
-    """（一）… is ambiguous when two parts both have chapters (二（一） and 三（一）): then
-    the part's number goes in front."""
-    name = f"{chapter.label}{chapter.title}"
-    part = sections.get(chapter.parent_id)
-    if len(parts) > 1 and chapter.label and part is not None and part.label:
-        name = part.label.rstrip("、.．") + name
-    return name
 
 
 def _chapter_sort(group: Group, sections: dict[int, Section]) -> tuple:

@@ -39,6 +39,7 @@ from commitments.models import (
     TargetReading,
 )
 from commitments.rules import TargetInput, target_fraction
+from commitments.selectors.sections import report_chapter_labels, section_label
 from commitments.selectors.states import commitment_states, readings_on
 from commitments.services import progress
 from commitments.views.base import as_of_day, commitment_or_403, staff_required
@@ -193,6 +194,9 @@ def _detail_context(
         "commitment": commitment,
         "report": commitment.report,
         "chapter": chapter,
+        "chapter_label": section_label(chapter, report_chapter_labels(commitment.report_id))
+        if chapter is not None
+        else "",
         "topic": topic,
         "state": state,
         "day": day,

@@ -31,6 +31,7 @@ from commitments.models import (
 )
 from commitments.rules import Rag
 from commitments.selectors.exports import export_queryset, ledger_rows, to_csv, to_xlsx
+from commitments.selectors.sections import report_chapter_labels
 from commitments.selectors.states import CommitmentState, commitment_states
 from commitments.services import assignment
 from commitments.views.base import current_report, no_report_page, safe_next, staff_required
@@ -134,6 +135,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "filter": view.filter,
         "page": page,
         "commitments": commitments,
+        "chapter_labels": report_chapter_labels(report),
         "day": view.day,
         "is_today": view.day == clock.today(),
         "can_bulk_assign": supervisor,
