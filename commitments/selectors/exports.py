@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from commitments.models import Commitment, ProgressUpdate, Section, Target
 from commitments.rules import LAMPS
 from commitments.selectors.sections import report_chapter_labels, section_label
-from commitments.selectors.states import CommitmentState, commitment_states
+from commitments.selectors.states import CommitmentState
 
 COLUMNS: list[tuple[str, int]] = [  # header, width
     ("编号", 14),
@@ -83,12 +83,6 @@ def ledger_rows(
             ]
         )
     return rows
-
-
-def ledger_table(qs: QuerySet[Commitment], *, day: dt.date) -> tuple[list[list], list[str]]:
-    commitments = list(export_queryset(qs))
-    states = commitment_states(qs, day=day)
-    return ledger_rows(commitments, states), [states[c.pk].status.rag for c in commitments]
 
 
 def to_xlsx(rows: Sequence[Sequence], rags: Sequence[str], *, title: str, day: dt.date) -> bytes:

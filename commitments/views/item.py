@@ -96,7 +96,7 @@ def _target_views(targets: list[Target], day: dt.date) -> list[TargetView]:
 
 
 def _history(commitment: Commitment) -> list[dict]:
-    """Change history (who changed what, when) of the commitment, its targets and milestones."""
+    """Change history (who changed what, when) of the commitment and of its milestones."""
     from commitments.models import Department
 
     dept_names = dict(Department.objects.values_list("pk", "name"))

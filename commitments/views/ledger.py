@@ -31,7 +31,7 @@ from commitments.models import (
 )
 from commitments.rules import Rag
 from commitments.selectors.exports import export_queryset, ledger_rows, to_csv, to_xlsx
-from commitments.selectors.sections import report_chapter_labels
+from commitments.selectors.sections import report_chapter_labels, section_label
 from commitments.selectors.states import CommitmentState, commitment_states
 from commitments.services import assignment
 from commitments.views.base import (
@@ -120,8 +120,10 @@ def _ledger_page(view: LedgerView, number: str | None) -> tuple[Page, list[Commi
         .prefetch_related("co_units")
     }
     commitments = [rows[pk] for pk in ids]
+    chapters = report_chapter_labels(view.report)
     for c in commitments:
         c.state = view.states[c.pk]
+        c.chapter_label = section_label(c.section, chapters)
     return page, commitments
 
 
@@ -141,7 +143,6 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "filter": view.filter,
         "page": page,
         "commitments": commitments,
-        "chapter_labels": report_chapter_labels(report),
         "day": view.day,
         "is_today": view.day == clock.today(),
         "can_bulk_assign": supervisor,
