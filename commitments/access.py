@@ -88,14 +88,23 @@ def can_update(user, commitment: Commitment) -> bool:
     return Commitment.objects.filter(_department_q(roles.department_ids), pk=commitment.pk).exists()
 
 
-def can_review(user) -> bool:
+# -- what a user may do anywhere (the view decorators in views/base.py are built on these) --
+
+
+def can_use_staff_ui(user) -> bool:
+    """Holds some role: may open the ledger, dashboard and their own commitments."""
+    return roles_of(user).is_staff_user
+
+
+def can_supervise(user) -> bool:
+    """The supervision office (督查室) and superusers: review, assign, bulk changes."""
     return roles_of(user).supervisor
 
 
-def can_assign(user) -> bool:
-    return roles_of(user).supervisor
+def can_read_everything(user) -> bool:
+    """Leaders and the supervision office: the whole ledger, and the summaries."""
+    return roles_of(user).sees_everything
 
 
-def can_import(user) -> bool:
-    """Read a report into the ledger (立项): the supervision office only."""
-    return roles_of(user).supervisor
+can_review = can_supervise
+can_assign = can_supervise

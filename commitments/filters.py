@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments.forms import DateInput
 from commitments.models import Commitment, Department, Report, Section
 from commitments.rules import Rag
+from commitments.selectors.sections import chapter_labels
 
 UNASSIGNED = "none"
 
@@ -67,11 +68,10 @@ class LedgerFilter(django_filters.FilterSet):
     def __init__(self, *args, report: Report, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.report = report
-        chapters = Section.objects.filter(report=report, level=Section.Level.CHAPTER).order_by(
-            "start"
-        )
+        sections = list(Section.objects.filter(report=report).order_by("start"))
+        names = chapter_labels(sections)
         self.filters["chapter"].extra["choices"] = [
-            (str(s.pk), f"{s.label}{s.title}"[:36]) for s in chapters
+            (str(s.pk), names[s.pk][:36]) for s in sections if s.pk in names
         ]
         self.filters["department"].extra["choices"] = [(UNASSIGNED, _("（未分配牵头单位）"))] + [
             (str(d.pk), d.name) for d in Department.objects.order_by("name")

@@ -83,7 +83,7 @@ class ProgressUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.commitment = commitment
         targets = targets if targets is not None else list(commitment.targets.all())
-        self.targets = [t for t in targets if t.value is not None and t.direction != "achieve"]
+        self.targets = [t for t in targets if t.is_measurable]
         for t in self.targets:
             self.fields[f"target_{t.pk}"] = forms.DecimalField(
                 label=t.metric,

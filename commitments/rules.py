@@ -44,7 +44,40 @@ class Rag:
         (NOT_STARTED, _("未启动")),
     ]
     labels = dict(choices)
+    # Display order of the lamps: what needs attention first.
     ORDER = [RED, YELLOW, GREEN, NOT_STARTED, COMPLETED_LATE, COMPLETED]
+
+
+@dataclass(frozen=True)
+class LampColors:
+    """How a lamp looks outside the web page (whose CSS has its own variables)."""
+
+    fill: str  # light background: ledger cells in XLSX, badges in emails
+    ink: str  # text on the fill
+    bar: str  # stronger: bars and legend dots on white (summary charts)
+
+    @property
+    def xlsx_fill(self) -> str:
+        """The fill as openpyxl wants it (RRGGBB, no '#')."""
+        return self.fill.lstrip("#").upper()
+
+
+# The one colour table of the lamps: XLSX export, reminder digests and summaries read it.
+LAMPS: dict[str, LampColors] = {
+    Rag.RED: LampColors(fill="#ffc7ce", ink="#9c0006", bar="#d9534f"),
+    Rag.YELLOW: LampColors(fill="#ffeb9c", ink="#7a5c00", bar="#f0ad4e"),
+    Rag.GREEN: LampColors(fill="#c6efce", ink="#006100", bar="#5cb85c"),
+    Rag.NOT_STARTED: LampColors(fill="#e7e6e6", ink="#444444", bar="#bdbdbd"),
+    Rag.COMPLETED_LATE: LampColors(fill="#d9d2e9", ink="#3f3151", bar="#8e7cc3"),
+    Rag.COMPLETED: LampColors(fill="#b4c6e7", ink="#1f3864", bar="#4a78c2"),
+}
+
+
+def is_measurable(value: Decimal | None, direction: str) -> bool:
+    """A target progress can be computed from: it has a number, and the number is a level
+    to reach or come down to (not "实现…", achieved or not). The one definition: the
+    ``Target.is_measurable`` property, the progress form and the status rules all ask here."""
+    return value is not None and direction != "achieve"
 
 
 @dataclass(frozen=True)
@@ -54,6 +87,10 @@ class TargetInput:
     qualifier: str
     baseline: Decimal | None
     reading: Decimal | None  # latest reading as of the day, None if never read
+
+    @property
+    def is_measurable(self) -> bool:
+        return is_measurable(self.value, self.direction)
 
     @classmethod
     def of(cls, target, reading: Decimal | None) -> TargetInput:
@@ -95,7 +132,7 @@ class StatusResult:
 def target_fraction(t: TargetInput) -> float | None:
     """How far one numeric target is, 0..1; None when it cannot be measured (qualitative
     or not read yet)."""
-    if t.value is None or t.reading is None or t.direction == "achieve":
+    if not t.is_measurable or t.reading is None:
         return None
     value, reading = float(t.value), float(t.reading)
     baseline = float(t.baseline) if t.baseline is not None else None
@@ -120,7 +157,7 @@ def percent_of(*, targets: Iterable[TargetInput], claim: ClaimInput | None) -> f
     readings, else as reported; a completed claim is 100."""
     if claim is not None and claim.status == "completed":
         return 100.0
-    numeric = [t for t in targets if t.value is not None and t.direction != "achieve"]
+    numeric = [t for t in targets if t.is_measurable]
     fractions = [target_fraction(t) for t in numeric]
     if numeric and any(f is not None for f in fractions):
         # A target not read yet counts as nothing done on it.

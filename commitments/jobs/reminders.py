@@ -50,7 +50,7 @@ from commitments.jobs.models import EmailKind, Notification, NotificationItem
 from commitments.jobs.outbox import dispatch_on_commit, opted_out, wants
 from commitments.jobs.people import Person, directory, display_name
 from commitments.models import Commitment, ProgressUpdate
-from commitments.rules import Rag
+from commitments.rules import LAMPS, Rag
 from commitments.selectors.states import CommitmentState, commitment_states, end_of_day
 
 Kind = EmailKind
@@ -418,17 +418,6 @@ DIGEST_SECTIONS: list[tuple[str, str, str]] = [  # kind, heading, short label fo
 ]
 
 
-# Lamp colours for mail clients (background, text), as in the XLSX export.
-LAMP_COLORS = {
-    Rag.RED: ("#ffc7ce", "#9c0006"),
-    Rag.YELLOW: ("#ffeb9c", "#7a5c00"),
-    Rag.GREEN: ("#c6efce", "#006100"),
-    Rag.COMPLETED: ("#b4c6e7", "#1f3864"),
-    Rag.COMPLETED_LATE: ("#d9d2e9", "#3f3151"),
-    Rag.NOT_STARTED: ("#e7e6e6", "#444444"),
-}
-
-
 def _display(ctx: dict[str, Any]) -> dict[str, Any]:
     """What a row shows, worked out here rather than in template tags: a digest may list
     dozens of rows for a thousand people, and template logic per row is the slow part."""
@@ -440,13 +429,13 @@ def _display(ctx: dict[str, Any]) -> dict[str, Any]:
         when, color = f"截至{ctx['update_as_of']}的进展", "#555555"
     else:
         when, color = f"剩{ctx['days_left']}天", "#555555"
-    bg, fg = LAMP_COLORS.get(ctx.get("rag"), LAMP_COLORS[Rag.NOT_STARTED])
+    lamp = LAMPS.get(ctx.get("rag"), LAMPS[Rag.NOT_STARTED])
     return {
         **ctx,
         "when": when,
         "when_color": color,
-        "lamp_bg": bg,
-        "lamp_fg": fg,
+        "lamp_bg": lamp.fill,
+        "lamp_fg": lamp.ink,
         "pct": f"{ctx['percent']}%",
     }
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -31,14 +31,15 @@ from commitments.jobs import emails
 from commitments.jobs.models import EmailKind, Notification, Summary
 from commitments.jobs.outbox import dispatch_on_commit, opted_out, wants
 from commitments.jobs.people import Person, directory
-from commitments.models import Commitment, Report, Section, Target, TargetReading
-from commitments.rules import Rag
+from commitments.models import Commitment, Report, Section, Target
+from commitments.rules import LAMPS, Rag
 from commitments.selectors import exports
+from commitments.selectors.sections import chapter_labels, section_label
 from commitments.selectors.states import (
     CommitmentState,
-    claim_filter,
     commitment_states,
     end_of_day,
+    latest_reading,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,15 +48,6 @@ KIND_LABELS = {
     Summary.Kind.WEEKLY: "周报",
     Summary.Kind.MONTHLY: "月报",
     Summary.Kind.ON_DEMAND: "即时摘要",
-}
-# Stronger than the ledger's cell fills: these are bars on white.
-RAG_COLORS = {
-    Rag.RED: "#d9534f",
-    Rag.YELLOW: "#f0ad4e",
-    Rag.GREEN: "#5cb85c",
-    Rag.NOT_STARTED: "#bdbdbd",
-    Rag.COMPLETED_LATE: "#8e7cc3",
-    Rag.COMPLETED: "#4a78c2",
 }
 DONE = (Rag.COMPLETED, Rag.COMPLETED_LATE)
 
@@ -205,20 +197,14 @@ def _group_row(key: str, label: str, ids: list[int], states) -> dict[str, Any]:
 
 
 def _target_rows(commitment_ids: list[int], day: dt.date) -> dict[int, list[dict[str, Any]]]:
-    """Targets of these commitments with their latest reading as of ``day`` (the reading
-    rule is the status rule's: ``selectors``)."""
+    """Targets of these commitments with their latest claimed reading as of ``day``
+    (``selectors.states.latest_reading``, as on the screens)."""
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not commitment_ids:
         return out
-    # The latest reading that counts as a claim on ``day``: the status rule's own filter.
-    reading = Subquery(
-        TargetReading.objects.filter(claim_filter(day, "update__"), target=OuterRef("pk"))
-        .order_by("-update__as_of", "-update__created_at", "-update__id")
-        .values("value")[:1]
-    )
     rows = (
         Target.objects.filter(commitment_id__in=commitment_ids)
-        .annotate(reading=reading)
+        .annotate(reading=latest_reading(day))
         .order_by("commitment_id", "order")
         .values(
             "commitment_id",
@@ -318,30 +304,24 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
             "lead_unit__name",
         )  # fmt: skip
     }
-    sections = {
-        s["pk"]: s
-        for s in Section.objects.filter(report=report).values(
-            "pk", "parent_id", "level", "key", "label", "title", "start"
-        )
-    }
+    sections = {s.pk: s for s in Section.objects.filter(report=report)}
+    chapter_names = chapter_labels(sections.values())
 
-    def chapter_of(section_id: int) -> dict[str, Any]:
+    def chapter_of(section_id: int) -> Section:
         s = sections[section_id]
-        return (
-            sections[s["parent_id"]] if s["level"] == Section.Level.TOPIC and s["parent_id"] else s
-        )
+        return sections[s.parent_id] if s.level == Section.Level.TOPIC and s.parent_id else s
 
     by_chapter: dict[int, list[int]] = defaultdict(list)
     by_dept: dict[int | None, list[int]] = defaultdict(list)
     dept_names: dict[int | None, str] = {None: "未明确牵头单位"}
     for cid, c in info.items():
-        by_chapter[chapter_of(c["section_id"])["pk"]].append(cid)
+        by_chapter[chapter_of(c["section_id"]).pk].append(cid)
         by_dept[c["lead_unit_id"]].append(cid)
         if c["lead_unit_id"]:
             dept_names[c["lead_unit_id"]] = c["lead_unit__name"]
     chapters = [
-        _group_row(s["key"], f"{s['label']}{s['title']}", by_chapter[pk], states)
-        for pk, s in sorted(sections.items(), key=lambda kv: kv[1]["start"])
+        _group_row(s.key, section_label(s, chapter_names), by_chapter[pk], states)
+        for pk, s in sorted(sections.items(), key=lambda kv: kv[1].start)
         if pk in by_chapter
     ]
     departments = sorted(
@@ -491,7 +471,7 @@ def _segments(rag_counts: dict[str, int], total: int) -> list[dict[str, Any]]:
             "rag": rag,
             "count": n,
             "width": w,
-            "color": RAG_COLORS[rag],
+            "color": LAMPS[rag].bar,
             "label": str(Rag.labels[rag]),
         }
         for (rag, n), w in zip(parts, widths, strict=True)
@@ -499,10 +479,14 @@ def _segments(rag_counts: dict[str, int], total: int) -> list[dict[str, Any]]:
     ]
 
 
+def _with_lamp(item: dict[str, Any]) -> dict[str, Any]:
+    return {**item, "pct": int(round(item["percent"])), "lamp": LAMPS[item["rag"]]}
+
+
 def render_context(figures: dict[str, Any]) -> dict[str, Any]:
     """Template context for the summary body, from the stored figures alone (so an old
     summary renders as it was)."""
-    legend = [{"rag": r, "label": str(Rag.labels[r]), "color": RAG_COLORS[r]} for r in Rag.ORDER]
+    legend = [{"rag": r, "label": str(Rag.labels[r]), "color": LAMPS[r].bar} for r in Rag.ORDER]
     rows = []
     for group in ("chapters", "departments"):
         rows.append(
@@ -523,10 +507,10 @@ def render_context(figures: dict[str, Any]) -> dict[str, Any]:
         "headline_segments": _segments(headline["rag"], headline["total"]),
         "chapters": rows[0],
         "departments": rows[1],
-        "practical": [
-            {**m, "pct": int(round(m["percent"]))} for m in figures.get("practical_matters", [])
-        ],
-        "pollution": [{**m, "pct": int(round(m["percent"]))} for m in figures.get("pollution", [])],
+        "practical": [_with_lamp(m) for m in figures.get("practical_matters", [])],
+        "pollution": [_with_lamp(m) for m in figures.get("pollution", [])],
+        # bar colours by lamp, for the figures and bars that carry a lamp's meaning
+        "bar": {rag: lamp.bar for rag, lamp in LAMPS.items()},
         "changes": figures.get("changes", {}),
         "legend": legend,
         "site_url": settings.SITE_URL.rstrip("/"),

@@ -8,8 +8,6 @@ supervision office and leaders.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,16 +17,12 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
 from commitments import clock
-from commitments.access import roles_of
+from commitments.access import can_read_everything
 from commitments.jobs.emails import XLSX_MIMETYPE
 from commitments.jobs.models import Summary
 from commitments.jobs.summaries import current_reports, summary_request
 from commitments.models import Report
-
-
-def _require_reader(request: HttpRequest) -> None:
-    if not roles_of(request.user).sees_everything:
-        raise PermissionDenied
+from commitments.views.base import reader_required
 
 
 def _summary(pk: int) -> Summary:
@@ -37,9 +31,8 @@ def _summary(pk: int) -> Summary:
     )
 
 
-@login_required
+@reader_required
 def summary_list(request: HttpRequest) -> HttpResponse:
-    _require_reader(request)
     qs = (
         Summary.objects.select_related("report", "created_by")
         .defer("html", "text", "xlsx", "figures")
@@ -49,7 +42,6 @@ def summary_list(request: HttpRequest) -> HttpResponse:
     if kind in Summary.Kind.values:
         qs = qs.filter(kind=kind)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    roles = roles_of(request.user)
     return render(
         request,
         "commitments/summaries/list.html",
@@ -58,14 +50,13 @@ def summary_list(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "kinds": Summary.Kind.choices,
             "reports": current_reports(clock.today()),
-            "can_generate": roles.supervisor or roles.leader,
+            "can_generate": can_read_everything(request.user),
         },
     )
 
 
-@login_required
+@reader_required
 def summary_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_reader(request)
     summary = _summary(pk)
     template = "commitments/summaries/detail.html"
     if request.htmx:
@@ -73,11 +64,10 @@ def summary_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, template, {"summary": summary})
 
 
-@login_required
+@reader_required
 def summary_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress partial polled every second; once the build is over the page reloads
     to show the summary (or its error)."""
-    _require_reader(request)
     summary = get_object_or_404(Summary.objects.only("pk", "state", "progress", "error"), pk=pk)
     if not request.htmx:
         return redirect("summary_detail", pk=pk)
@@ -86,9 +76,8 @@ def summary_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "commitments/summaries/detail.html#progress", {"summary": summary})
 
 
-@login_required
+@reader_required
 def summary_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_reader(request)
     summary = get_object_or_404(Summary.objects.only("pk", "xlsx", "xlsx_name", "state"), pk=pk)
     if summary.state != Summary.State.DONE or not summary.xlsx:
         raise Http404(_("附件尚未生成"))
@@ -101,13 +90,10 @@ def summary_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@reader_required
 def summary_generate(request: HttpRequest) -> HttpResponse:
     """Ask for a summary now. The row is written here and the build queued after commit;
     if Redis is down the request still succeeds and the catch-up job queues it later."""
-    roles = roles_of(request.user)
-    if not (roles.supervisor or roles.leader):
-        raise PermissionDenied
     report = None
     if request.POST.get("report"):
         report = get_object_or_404(Report, pk=request.POST["report"])

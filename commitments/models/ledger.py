@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from commitments.models.people import Department
 from commitments.models.reports import Report, Section
+from commitments.rules import is_measurable
 
 # Units that count things: a target in one of these can never be negative.
 COUNT_UNITS = (
@@ -171,8 +172,9 @@ class Target(models.Model):
         return self.text
 
     @property
-    def is_qualitative(self) -> bool:
-        return self.value is None
+    def is_measurable(self) -> bool:
+        """Progress can be computed from this target (``rules.is_measurable``)."""
+        return is_measurable(self.value, self.direction)
 
 
 class Milestone(models.Model):

@@ -16,17 +16,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Commitment, Report, Section, Target, TargetReading
+from commitments.models import Commitment, Report, Section, Target
 from commitments.rules import Rag, TargetInput, target_fraction
-from commitments.selectors.states import (
-    CommitmentState,
-    accepted_filter,
-    claim_filter,
-    commitment_states,
-)
-
-# Display order of the lamps: what needs attention first.
-RAG_ORDER = [Rag.RED, Rag.YELLOW, Rag.GREEN, Rag.NOT_STARTED, Rag.COMPLETED_LATE, Rag.COMPLETED]
+from commitments.selectors.sections import chapter_labels, chapter_of
+from commitments.selectors.states import CommitmentState, commitment_states, readings_on
 
 
 @dataclass
@@ -38,7 +31,7 @@ class Group:
     total: int = 0
     weight: int = 0
     weighted_percent: float = 0.0
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RAG_ORDER, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Rag.ORDER, 0))
 
     def add(self, state: CommitmentState, weight: int) -> None:
         self.total += 1
@@ -112,26 +105,6 @@ class Dashboard:
         return out
 
 
-def readings_on(
-    target_ids: list[int], day: dt.date, *, verified_only: bool = False
-) -> dict[int, Decimal]:
-    """Latest claimed (or, with ``verified_only``, accepted) reading of each target as of
-    ``day`` (one query). Uses the same notion of "known on that day" as the status rules
-    (selectors.claim_filter / accepted_filter)."""
-    if not target_ids:
-        return {}
-    known = (accepted_filter if verified_only else claim_filter)(day, "update__")
-    rows = (
-        TargetReading.objects.filter(known, target_id__in=target_ids)
-        .order_by("target_id", "update__as_of", "update__created_at", "update_id")
-        .values_list("target_id", "value")
-    )
-    latest: dict[int, Decimal] = {}
-    for target_id, value in rows:
-        latest[target_id] = value  # ascending order: the last one wins
-    return latest
-
-
 def _target_rows(targets: list[Target], readings: dict[int, Decimal]) -> list[TargetRow]:
     rows = []
     for t in targets:
@@ -169,12 +142,12 @@ def dashboard_build(
     rows = list(qs.select_related("lead_unit").order_by("seq"))
     sections = {s.pk: s for s in Section.objects.filter(report=report)}
 
-    by_rag = dict.fromkeys(RAG_ORDER, 0)
+    by_rag = dict.fromkeys(Rag.ORDER, 0)
     weight_total, weighted = 0, 0.0
     chapters: dict[str, Group] = {}
     departments: dict[str, Group] = {}
     verified_completed = 0
-    parts = {s.parent_id for s in sections.values() if s.level == Section.Level.CHAPTER}
+    chapter_names = chapter_labels(sections.values())
     for c in rows:
         state = states[c.pk]
         by_rag[state.status.rag] += 1
@@ -182,13 +155,13 @@ def dashboard_build(
         weighted += state.status.percent * c.weight
         if state.verified.rag in (Rag.COMPLETED, Rag.COMPLETED_LATE):
             verified_completed += 1
-        chapter = _chapter_of(sections.get(c.section_id), sections)
+        chapter = chapter_of(sections.get(c.section_id), sections)
         if c.kind == Commitment.Kind.MAIN_TARGET:
             key, name = "main", str(_("主要预期目标"))
         elif chapter is None:
             key, name = "other", str(_("其他"))
         else:
-            key, name = str(chapter.pk), _chapter_name(chapter, sections, parts)
+            key, name = str(chapter.pk), chapter_names[chapter.pk]
         chapters.setdefault(key, Group(key=key, name=name)).add(state, c.weight)
         if c.lead_unit is not None:
             dkey, dname = str(c.lead_unit_id), c.lead_unit.name
@@ -209,7 +182,7 @@ def dashboard_build(
     for t in panel_targets:
         targets_by_c[t.commitment_id].append(t)
     readings = readings_on(
-        [t.pk for t in panel_targets if t.value is not None], day, verified_only=verified_only
+        [t.pk for t in panel_targets if t.is_measurable], day, verified_only=verified_only
     )
 
     def item(c: Commitment) -> ItemRow:
@@ -256,24 +229,6 @@ def dashboard_build(
         overdue_total=len(overdue),
         stale_total=len(stale),
     )
-
-
-def _chapter_of(section: Section | None, sections: dict[int, Section]) -> Section | None:
-    while section is not None and section.level == Section.Level.TOPIC:
-        section = sections.get(section.parent_id)
-    if section is not None and section.level == Section.Level.CHAPTER:
-        return section
-    return None
-
-
-def _chapter_name(chapter: Section, sections: dict[int, Section], parts: set) -> str:
-    """（一）… is ambiguous when two parts both have chapters (二（一） and 三（一）): then
-    the part's number goes in front."""
-    name = f"{chapter.label}{chapter.title}"
-    part = sections.get(chapter.parent_id)
-    if len(parts) > 1 and chapter.label and part is not None and part.label:
-        name = part.label.rstrip("、.．") + name
-    return name
 
 
 def _chapter_sort(group: Group, sections: dict[int, Section]) -> tuple:

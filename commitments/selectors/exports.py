@@ -13,9 +13,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from commitments.models import Commitment, Target
-from commitments.rules import Rag
-from commitments.selectors.states import CommitmentState, commitment_states
+from commitments.models import Commitment, ProgressUpdate, Section, Target
+from commitments.rules import LAMPS
+from commitments.selectors.sections import report_chapter_labels, section_label
+from commitments.selectors.states import CommitmentState
 
 COLUMNS: list[tuple[str, int]] = [  # header, width
     ("编号", 14),
@@ -34,29 +35,17 @@ COLUMNS: list[tuple[str, int]] = [  # header, width
     ("目标", 50),
 ]
 
-RAG_FILL = {
-    Rag.GREEN: "C6EFCE",
-    Rag.YELLOW: "FFEB9C",
-    Rag.RED: "FFC7CE",
-    Rag.COMPLETED: "B4C6E7",
-    Rag.COMPLETED_LATE: "D9D2E9",
-    Rag.NOT_STARTED: "E7E6E6",
-}
-
-STATUS_LABELS = {
-    "not_started": "未启动",
-    "in_progress": "推进中",
-    "completed": "已完成",
-    "blocked": "受阻",
-    "": "—",
-}
-
 
 def export_queryset(qs: QuerySet[Commitment]) -> QuerySet[Commitment]:
     """What the export reads, in three queries whatever the number of rows."""
     return qs.select_related("section", "section__parent", "lead_unit").prefetch_related(
         "co_units", Prefetch("targets", queryset=Target.objects.order_by("order"))
     )
+
+
+def _status_label(value: str) -> str:
+    """The model's own label of a claimed status; "—" before any update."""
+    return str(ProgressUpdate.Status(value).label) if value else "—"
 
 
 def _target_text(t: Target) -> str:
@@ -69,16 +58,17 @@ def _target_text(t: Target) -> str:
 def ledger_rows(
     commitments: Iterable[Commitment], states: dict[int, CommitmentState]
 ) -> list[list]:
-    kinds = dict(Commitment.Kind.choices)
+    commitments = list(commitments)
+    chapters = report_chapter_labels(*{c.report_id for c in commitments})
     rows = []
     for c in commitments:
         state = states[c.pk]
-        chapter = c.section if c.section.level != "topic" else c.section.parent
+        chapter = c.section if c.section.level != Section.Level.TOPIC else c.section.parent
         rows.append(
             [
                 c.code,
-                f"{chapter.label}{chapter.title}" if chapter else "",
-                str(kinds[c.kind]) + (f" {c.matter_number}" if c.matter_number else ""),
+                section_label(chapter, chapters) if chapter else "",
+                str(c.get_kind_display()) + (f" {c.matter_number}" if c.matter_number else ""),
                 c.text,
                 c.lead_unit.name if c.lead_unit else "",
                 "、".join(d.name for d in c.co_units.all()),
@@ -86,19 +76,13 @@ def ledger_rows(
                 c.due_date,
                 state.status.percent,
                 state.status.label,
-                STATUS_LABELS.get(state.claimed_status, state.claimed_status),
-                STATUS_LABELS.get(state.verified_status, state.verified_status),
+                _status_label(state.claimed_status),
+                _status_label(state.verified_status),
                 state.last_update_as_of,
                 "；".join(_target_text(t) for t in c.targets.all()),
             ]
         )
     return rows
-
-
-def ledger_table(qs: QuerySet[Commitment], *, day: dt.date) -> tuple[list[list], list[str]]:
-    commitments = list(export_queryset(qs))
-    states = commitment_states(qs, day=day)
-    return ledger_rows(commitments, states), [states[c.pk].status.rag for c in commitments]
 
 
 def to_xlsx(rows: Sequence[Sequence], rags: Sequence[str], *, title: str, day: dt.date) -> bytes:
@@ -119,7 +103,7 @@ def to_xlsx(rows: Sequence[Sequence], rags: Sequence[str], *, title: str, day: d
         ws.append(list(row))
         ws.cell(row=r, column=4).alignment = wrap
         ws.cell(row=r, column=len(COLUMNS)).alignment = wrap
-        ws.cell(row=r, column=rag_col).fill = PatternFill("solid", fgColor=RAG_FILL[rag])
+        ws.cell(row=r, column=rag_col).fill = PatternFill("solid", fgColor=LAMPS[rag].xlsx_fill)
         ws.cell(row=r, column=8).number_format = "yyyy-mm-dd"
         ws.cell(row=r, column=13).number_format = "yyyy-mm-dd"
     ws.freeze_panes = "B3"

@@ -82,12 +82,32 @@ def _latest(qs: QuerySet, field: str) -> Subquery:
     return Subquery(qs.filter(commitment=OuterRef("pk")).order_by(*LATEST).values(field)[:1])
 
 
-def _latest_reading(update_filter: Q) -> Subquery:
+def latest_reading(day: dt.date, *, verified_only: bool = False) -> Subquery:
+    """The latest reading of the outer target (annotate a Target queryset with it) that
+    counts on ``day``: claimed (``claim_filter``) or, with ``verified_only``, accepted
+    (``accepted_filter``). The one as-of reading query: the status rules, the screens and
+    the summaries all read targets through it."""
+    known = (accepted_filter if verified_only else claim_filter)(day, "update__")
     return Subquery(
-        TargetReading.objects.filter(update_filter, target=OuterRef("pk"))
-        .order_by("-update__as_of", "-update__created_at", "-update__id")
+        TargetReading.objects.filter(known, target=OuterRef("pk"))
+        .order_by(*(f"-update__{f.lstrip('-')}" for f in LATEST))
         .values("value")[:1]
     )
+
+
+def readings_on(
+    target_ids: list[int], day: dt.date, *, verified_only: bool = False
+) -> dict[int, Decimal]:
+    """``latest_reading`` of each of these targets as a dict (one query); a target never
+    read is left out."""
+    if not target_ids:
+        return {}
+    rows = (
+        Target.objects.filter(pk__in=target_ids)
+        .annotate(reading=latest_reading(day, verified_only=verified_only))
+        .values_list("pk", "reading")
+    )
+    return {pk: _decimal(reading) for pk, reading in rows if reading is not None}
 
 
 def commitment_states(
@@ -118,11 +138,11 @@ def commitment_states(
     verified_targets: dict[int, list[TargetInput]] = {}
     if ids:
         targets = (
-            Target.objects.filter(commitment_id__in=ids, value__isnull=False)
-            .exclude(direction=Target.Direction.ACHIEVE)
+            # Every target: which ones count (``rules.is_measurable``) is the rules' call.
+            Target.objects.filter(commitment_id__in=ids)
             .annotate(
-                c_reading=_latest_reading(claim_filter(day, "update__")),
-                v_reading=_latest_reading(accepted_filter(day, "update__")),
+                c_reading=latest_reading(day),
+                v_reading=latest_reading(day, verified_only=True),
             )
             .values("commitment_id", "value", "direction", "qualifier", "baseline_value",
                     "c_reading", "v_reading")

@@ -73,13 +73,11 @@ def progress_update_record(
     if errors:
         raise ValidationError(errors)
 
-    numeric = [t for t in readings if t.value is not None and t.direction != "achieve"]
+    numeric = [t for t in readings if t.is_measurable]
     if claimed_status == ProgressUpdate.Status.COMPLETED:
         percent = Decimal("100")
     elif numeric:
-        all_numeric = [
-            t for t in commitment.targets.all() if t.value is not None and t.direction != "achieve"
-        ]
+        all_numeric = [t for t in commitment.targets.all() if t.is_measurable]
         computed = percent_of(
             targets=[TargetInput.of(t, readings.get(t)) for t in all_numeric],
             claim=None,

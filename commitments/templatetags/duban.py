@@ -69,8 +69,3 @@ def status_label(value: str) -> str:
 @register.filter
 def rag_label(value: str) -> str:
     return str(Rag.labels.get(value, value))
-
-
-@register.filter
-def get(mapping, key):
-    return mapping.get(key) if mapping else None

@@ -3,39 +3,27 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from commitments.access import (
-    can_assign,
-)
 from commitments.forms import (
     AssignForm,
     MilestoneForm,
 )
 from commitments.models import (
-    Commitment,
     Milestone,
 )
 from commitments.services import assignment
-from commitments.views.base import commitment_or_403, safe_next, staff_required
+from commitments.views.base import commitment_or_403, safe_next, supervisor_required
 
 
-def _supervisor_commitment(request: HttpRequest, pk: int) -> Commitment:
-    commitment = commitment_or_403(request, pk)
-    if not can_assign(request.user):
-        raise PermissionDenied
-    return commitment
-
-
-@staff_required
+@supervisor_required
 @require_http_methods(["GET", "POST"])
 def commitment_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = _supervisor_commitment(request, pk)
+    commitment = commitment_or_403(request, pk)
     form = AssignForm(request.POST or None, instance=commitment)
     if request.method == "POST" and form.is_valid():
         assignment.commitment_assign(
@@ -62,10 +50,10 @@ def commitment_assign(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "commitments/assign.html", context, status=status)
 
 
-@staff_required
+@supervisor_required
 @require_POST
 def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = _supervisor_commitment(request, pk)
+    commitment = commitment_or_403(request, pk)
     form = MilestoneForm(request.POST, prefix="m")
     if form.is_valid():
         assignment.milestone_add(
@@ -82,11 +70,11 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(safe_next(request, reverse("commitment_assign", args=[pk])))
 
 
-@staff_required
+@supervisor_required
 @require_POST
 def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = get_object_or_404(Milestone, pk=pk)
-    _supervisor_commitment(request, milestone.commitment_id)
+    commitment_or_403(request, milestone.commitment_id)
     assignment.milestone_delete(milestone=milestone, by=request.user)
     messages.success(request, _("节点已删除。"))
     return redirect(

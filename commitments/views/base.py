@@ -1,47 +1,63 @@
-"""Shared by the screens: who may use the staff UI, which report and day a screen shows,
+"""Shared by the screens: who may use which screen (decorators built on the rules in
+``commitments.access``), which report and day a screen shows,
 where to go back to after a form."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import wraps
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from commitments import clock
-from commitments.access import can_view, roles_of
+from commitments.access import can_read_everything, can_supervise, can_use_staff_ui, can_view
 from commitments.models import (
     Commitment,
     Report,
 )
 
 
-def staff_required(view):
-    """Logged in and holding some role; anyone else is refused (403)."""
+def role_required(
+    rule: Callable[[AbstractBaseUser | AnonymousUser], bool], refusal: str | None = None
+) -> Callable:
+    """A view decorator from a rule of ``commitments.access``: anonymous users are sent to
+    log in (an htmx request is told to send the whole page there), users the rule refuses
+    get 403 before the view runs, so a refused write never reaches a form or a service."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            if request.htmx:
-                # A partial swap would put the login page inside the table; send the
-                # browser there instead (the session ran out while the page was open).
-                url = f"{resolve_url(settings.LOGIN_URL)}?next={quote(request.htmx.current_url_abs_path or '/')}"
-                return HttpResponseClientRedirect(url)
-            return redirect_to_login(request.get_full_path())
-        if not roles_of(request.user).is_staff_user:
-            raise PermissionDenied(_("您没有使用督办台账的权限。"))
-        return view(request, *args, **kwargs)
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                if request.htmx:
+                    # A partial swap would put the login page inside the table; send the
+                    # browser there instead (the session ran out while the page was open).
+                    url = f"{resolve_url(settings.LOGIN_URL)}?next={quote(request.htmx.current_url_abs_path or '/')}"
+                    return HttpResponseClientRedirect(url)
+                return redirect_to_login(request.get_full_path())
+            if not rule(request.user):
+                raise PermissionDenied(refusal) if refusal else PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+# The three families of screens. Every view of the staff UI wears exactly one of these.
+staff_required = role_required(can_use_staff_ui, _("您没有使用督办台账的权限。"))  # any role
+supervisor_required = role_required(can_supervise)  # the supervision office (督查室)
+reader_required = role_required(can_read_everything)  # leaders and the supervision office
 
 
 def current_report(request: HttpRequest) -> Report | None:
@@ -78,11 +94,18 @@ def no_report_page(request: HttpRequest) -> HttpResponse:
     return render(request, "commitments/no_report.html", status=200)
 
 
-def commitment_or_403(request: HttpRequest, pk: int) -> Commitment:
+def commitment_or_403(
+    request: HttpRequest,
+    pk: int,
+    *,
+    may: Callable[[AbstractBaseUser | AnonymousUser, Commitment], bool] = can_view,
+) -> Commitment:
+    """The commitment, if the user may see it (or, with ``may=can_update``, record
+    progress on it): the one object-level check of the views."""
     commitment = get_object_or_404(
         Commitment.objects.select_related("report", "section", "section__parent", "lead_unit"),
         pk=pk,
     )
-    if not can_view(request.user, commitment):
+    if not may(request.user, commitment):
         raise PermissionDenied
     return commitment

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from commitments.access import can_import
 from commitments.forms import ReportImportForm
 from commitments.ingest import ReportFormatError
 from commitments.ingest.review import CorrectionError
@@ -29,7 +28,7 @@ from commitments.services.imports import (
     import_set_place,
     import_undo,
 )
-from commitments.views.base import staff_required
+from commitments.views.base import supervisor_required
 
 # What a part of a report is about (ParsedSection.role), as the review screen names it.
 PART_ROLES = [
@@ -65,19 +64,13 @@ CORRECTION_FIELDS = {
 }
 
 
-def _require_importer(request: HttpRequest) -> None:
-    if not can_import(request.user):
-        raise PermissionDenied(_("只有督查室可以导入报告。"))
-
-
 def _draft(pk: int) -> ReportImport:
     return get_object_or_404(ReportImport.objects.select_related("report", "created_by"), pk=pk)
 
 
-@staff_required
+@supervisor_required  # only the supervision office reads reports in (立项)
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
-    _require_importer(request)
     form = ReportImportForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -131,9 +124,8 @@ def _review(request: HttpRequest, draft: ReportImport, *, status: int = 200) -> 
     return render(request, template, context, status=status)
 
 
-@staff_required
+@supervisor_required
 def import_review(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_importer(request)
     return _review(request, _draft(pk))
 
 
@@ -166,10 +158,9 @@ def _correction(post: Any) -> dict[str, Any]:
     return correction
 
 
-@staff_required
+@supervisor_required
 @require_POST
 def import_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_importer(request)
     draft = _draft(pk)
     try:
         draft = import_correct(draft=draft, correction=_correction(request.POST))
@@ -180,10 +171,9 @@ def import_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_change(request, draft, request.POST.get("anchor", ""))
 
 
-@staff_required
+@supervisor_required
 @require_POST
 def import_undo_view(request: HttpRequest, pk: int, index: int) -> HttpResponse:
-    _require_importer(request)
     draft = _draft(pk)
     try:
         draft = import_undo(draft=draft, index=index)
@@ -194,10 +184,9 @@ def import_undo_view(request: HttpRequest, pk: int, index: int) -> HttpResponse:
     return _after_change(request, draft)
 
 
-@staff_required
+@supervisor_required
 @require_POST
 def import_place_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_importer(request)
     draft = _draft(pk)
     raw_year = (request.POST.get("year") or "").strip()
     year: int | None = None
@@ -216,10 +205,9 @@ def import_place_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_change(request, draft)
 
 
-@staff_required
+@supervisor_required
 @require_POST
 def import_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_importer(request)
     draft = _draft(pk)
     try:
         result = import_publish(draft=draft, by=request.user)
@@ -241,10 +229,9 @@ def import_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(url)
 
 
-@staff_required
+@supervisor_required
 @require_POST
 def import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_importer(request)
     draft = _draft(pk)
     try:
         import_discard(draft=draft)

@@ -7,8 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,13 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
 from commitments import clock
-from commitments.access import (
-    can_assign,
-    can_review,
-    can_update,
-    can_view,
-    roles_of,
-)
+from commitments.access import can_assign, can_review, can_update
 from commitments.forms import (
     MilestoneForm,
     ProgressUpdateForm,
@@ -39,8 +32,8 @@ from commitments.models import (
     TargetReading,
 )
 from commitments.rules import TargetInput, target_fraction
-from commitments.selectors.dashboard import readings_on
-from commitments.selectors.states import commitment_states
+from commitments.selectors.sections import report_chapter_labels, section_label
+from commitments.selectors.states import commitment_states, readings_on
 from commitments.services import progress
 from commitments.views.base import as_of_day, commitment_or_403, staff_required
 
@@ -87,7 +80,7 @@ class TargetView:
 def _target_views(targets: list[Target], day: dt.date) -> list[TargetView]:
     """Latest claimed and accepted reading per target on ``day``, by the status rules'
     own notion of what was known that day (two queries)."""
-    ids = [t.pk for t in targets if t.value is not None]
+    ids = [t.pk for t in targets if t.is_measurable]
     claimed = readings_on(ids, day)
     verified = readings_on(ids, day, verified_only=True)
     return [
@@ -103,7 +96,7 @@ def _target_views(targets: list[Target], day: dt.date) -> list[TargetView]:
 
 
 def _history(commitment: Commitment) -> list[dict]:
-    """Change history (who changed what, when) of the commitment, its targets and milestones."""
+    """Change history (who changed what, when) of the commitment and of its milestones."""
     from commitments.models import Department
 
     dept_names = dict(Department.objects.values_list("pk", "name"))
@@ -194,11 +187,14 @@ def _detail_context(
         "commitment": commitment,
         "report": commitment.report,
         "chapter": chapter,
+        "chapter_label": section_label(chapter, report_chapter_labels(commitment.report_id))
+        if chapter is not None
+        else "",
         "topic": topic,
         "state": state,
         "day": day,
         "targets": _target_views(targets, day),
-        "qualitative": [t for t in targets if t.value is None or t.direction == "achieve"],
+        "qualitative": [t for t in targets if not t.is_measurable],
         "milestones": list(commitment.milestones.order_by("due_date", "order")),
         "timeline": timeline,
         "form": form,
@@ -245,9 +241,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def update_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Record progress. htmx posts here from the commitment page and gets back the form
     with inline errors (422) or, on success, the refreshed updates panel."""
-    commitment = commitment_or_403(request, pk)
-    if not can_update(request.user, commitment):
-        raise PermissionDenied
+    commitment = commitment_or_403(request, pk, may=can_update)
     if request.method == "GET":
         return redirect(reverse("commitment", args=[pk]) + "#record")
     targets = list(commitment.targets.order_by("order"))
@@ -302,15 +296,12 @@ def _errors_to_form(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-@login_required
+@staff_required
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
     """Evidence files are never public: streamed only to people who may see the commitment."""
-    evidence = get_object_or_404(Evidence.objects.select_related("update__commitment"), pk=pk)
-    if not roles_of(request.user).is_staff_user or not can_view(
-        request.user, evidence.update.commitment
-    ):
-        raise PermissionDenied
+    evidence = get_object_or_404(Evidence.objects.select_related("update"), pk=pk)
+    commitment_or_403(request, evidence.update.commitment_id)
     if not evidence.file:
         raise Http404
     return FileResponse(

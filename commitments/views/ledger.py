@@ -6,13 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.encoding import escape_uri_path
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,9 +31,16 @@ from commitments.models import (
 )
 from commitments.rules import Rag
 from commitments.selectors.exports import export_queryset, ledger_rows, to_csv, to_xlsx
+from commitments.selectors.sections import report_chapter_labels, section_label
 from commitments.selectors.states import CommitmentState, commitment_states
 from commitments.services import assignment
-from commitments.views.base import current_report, no_report_page, safe_next, staff_required
+from commitments.views.base import (
+    current_report,
+    no_report_page,
+    safe_next,
+    staff_required,
+    supervisor_required,
+)
 
 PAGE_SIZE = 50
 
@@ -113,8 +120,10 @@ def _ledger_page(view: LedgerView, number: str | None) -> tuple[Page, list[Commi
         .prefetch_related("co_units")
     }
     commitments = [rows[pk] for pk in ids]
+    chapters = report_chapter_labels(view.report)
     for c in commitments:
         c.state = view.states[c.pk]
+        c.chapter_label = section_label(c.section, chapters)
     return page, commitments
 
 
@@ -164,19 +173,21 @@ def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
     else:
         body = to_csv(rows)
         content_type = "text/csv; charset=utf-8"
-    response = HttpResponse(body, content_type=content_type)
-    # RFC 6266 / 5987: a UTF-8 file name that browsers and mail clients read alike.
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"ledger.{fmt}\"; filename*=UTF-8''{escape_uri_path(stem)}.{fmt}"
+    return HttpResponse(
+        body,
+        content_type=content_type,
+        # RFC 6266/5987: the Chinese file name goes as filename*=utf-8''…
+        headers={
+            "Content-Disposition": content_disposition_header(
+                as_attachment=True, filename=f"{stem}.{fmt}"
+            )
+        },
     )
-    return response
 
 
-@staff_required
+@supervisor_required
 @require_POST
 def ledger_bulk_assign(request: HttpRequest) -> HttpResponse:
-    if not can_assign(request.user):
-        raise PermissionDenied
     back = safe_next(request, reverse("ledger"))
     form = BulkAssignForm(request.POST, commitments=Commitment.objects.all())
     if not form.is_valid():

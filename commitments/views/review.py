@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -13,11 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from commitments import clock
-from commitments.access import (
-    can_review,
-    roles_of,
-    visible_commitments,
-)
+from commitments.access import can_read_everything, visible_commitments
 from commitments.forms import (
     ReturnForm,
 )
@@ -29,7 +24,7 @@ from commitments.models import (
 from commitments.rules import Rag
 from commitments.selectors.states import commitment_states
 from commitments.services import progress
-from commitments.views.base import current_report, safe_next, staff_required
+from commitments.views.base import current_report, safe_next, staff_required, supervisor_required
 
 REVIEW_PAGE_SIZE = 20
 
@@ -43,11 +38,9 @@ def _review_queryset() -> QuerySet[ProgressUpdate]:
     )
 
 
-@staff_required
+@supervisor_required
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
-    if not can_review(request.user):
-        raise PermissionDenied
     pending = (
         _review_queryset()
         .filter(review_state=ProgressUpdate.Review.SUBMITTED)
@@ -90,11 +83,9 @@ def _review_done(request: HttpRequest, update: ProgressUpdate, won: bool, *, for
     return redirect(safe_next(request, reverse("review_queue")))
 
 
-@staff_required
+@supervisor_required
 @require_POST
 def update_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    if not can_review(request.user):
-        raise PermissionDenied
     update = get_object_or_404(ProgressUpdate, pk=pk)
     won = progress.update_review_accept(
         update=update, reviewer=request.user, comment=request.POST.get("comment", "")
@@ -104,11 +95,9 @@ def update_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_done(request, update, won)
 
 
-@staff_required
+@supervisor_required
 @require_POST
 def update_return(request: HttpRequest, pk: int) -> HttpResponse:
-    if not can_review(request.user):
-        raise PermissionDenied
     update = get_object_or_404(ProgressUpdate, pk=pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
@@ -151,7 +140,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     mine = visible_commitments(request.user, Commitment.objects.all())
     report = current_report(request)
     attention = []
-    if report is not None and not roles_of(request.user).sees_everything:
+    if report is not None and not can_read_everything(request.user):
         qs = mine.filter(report=report)
         states = commitment_states(qs, day=clock.today())
         flagged = [pk for pk, s in states.items() if s.status.rag in (Rag.RED, Rag.YELLOW)]

@@ -94,6 +94,43 @@ def test_readings_are_rebuilt_too(cast):
     assert april.status.percent < august.status.percent
 
 
+def test_screens_summaries_and_status_read_the_same_reading_on_a_day(cast):
+    """One as-of reading query (selectors.states.latest_reading): the commitment page and
+    dashboard (readings_on), the summaries' target rows and the status rule's percent all
+    see the April reading on 1 May, the August one on 1 September, and never a returned
+    update's reading after its return, nor a reading written after the day."""
+    from commitments.jobs.summaries import _target_rows
+    from commitments.selectors.states import readings_on
+
+    t = cast.mine.targets.filter(value__isnull=False).order_by("order").first()  # 118 roads
+    for as_of, value in ((dt.date(2017, 4, 25), 20), (dt.date(2017, 8, 25), 80)):
+        record(cast.mine, cast.reporter, as_of=as_of, readings={t: Decimal(value)},
+               percent=None, created_at=at(as_of.year, as_of.month, as_of.day))  # fmt: skip
+    wrong = record(cast.mine, cast.reporter, as_of=dt.date(2017, 8, 26),
+                   readings={t: Decimal(118)}, percent=None, created_at=at(2017, 8, 26))  # fmt: skip
+    update_review_return(update=wrong, reviewer=cast.supervisor, comment="数据有误",
+                         now=at(2017, 8, 27))  # fmt: skip
+    late = record(cast.mine, cast.reporter, as_of=dt.date(2017, 4, 30),
+                  readings={t: Decimal(50)}, percent=None, created_at=at(2017, 5, 2))  # fmt: skip
+    assert late.pk
+
+    def seen(day: dt.date) -> set[str]:
+        rows = [r for r in _target_rows([cast.mine.pk], day)[cast.mine.pk] if r["text"] == t.text]
+        return {
+            format(readings_on([t.pk], day)[t.pk].normalize(), "f"),
+            rows[0]["reading"],
+        }
+
+    assert seen(dt.date(2017, 5, 1)) == {"20"}
+    assert seen(dt.date(2017, 8, 26)) == {"118"}  # claimed, not yet returned
+    assert seen(dt.date(2017, 9, 1)) == {"80"}
+    assert readings_on([t.pk], dt.date(2017, 4, 1)) == {}
+    assert (
+        state(cast.mine, dt.date(2017, 5, 1)).status.percent
+        < state(cast.mine, dt.date(2017, 9, 1)).status.percent
+    )
+
+
 def test_dashboard_as_of_a_past_day(cast):
     record(
         cast.theirs,

@@ -13,8 +13,8 @@ import time_machine
 from openpyxl import load_workbook
 
 from commitments.models import Commitment
-from commitments.rules import Rag
-from commitments.selectors.exports import COLUMNS, RAG_FILL
+from commitments.rules import LAMPS, Rag
+from commitments.selectors.exports import COLUMNS
 from tests.support.webutil import make_cast, record
 
 DAY = dt.datetime(2017, 9, 30, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -52,7 +52,7 @@ def test_xlsx_of_a_filtered_view(cast):
     assert first["填报状态"] == "已完成"
     assert "118" in first["目标"]
     assert ws.cell(row=3, column=HEAD.index("红黄绿灯") + 1).fill.fgColor.rgb.endswith(
-        RAG_FILL[Rag.COMPLETED]
+        LAMPS[Rag.COMPLETED].xlsx_fill
     )
     second = dict(zip(HEAD, rows[1], strict=True))
     assert second["配合单位"] == "市测试住建局"

@@ -1,18 +1,33 @@
-"""Who may do what: every URL of the app, for every role, with the status code expected.
+"""Who may do what: every URL of the site (the whole URLconf, the summaries included; only
+Django's admin, i18n and login/logout are left out), for every role, GET and POST, with
+the status code expected. A refused write changes nothing.
 
-A new URL without a row here fails test_every_url_is_in_the_matrix, so the matrix stays
-complete."""
+A new URL without a row here fails test_every_url_is_in_the_matrix: a URL nobody
+declared the access of is a bug."""
 
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver
 
-from commitments.models import Milestone, ProgressUpdate
+from commitments.jobs.models import Summary
+from commitments.models import Commitment, Milestone, ProgressUpdate, Report, ReportImport
 from tests.support.webutil import make_cast, record
 
-ROLES = ["anon", "nobody", "reporter", "manager", "supervisor", "leader"]
+# reporter / manager: of the unit that leads "mine" and co-runs "shared";
+# other_reporter: of the unit that leads "shared" and "theirs".
+ROLES = [
+    "anon",
+    "nobody",
+    "reporter",
+    "other_reporter",
+    "manager",
+    "supervisor",
+    "leader",
+    "superuser",
+]
 
 
 @pytest.fixture
@@ -27,6 +42,9 @@ def world(anyang, settings, tmp_path):
     anyang.is_public = True
     anyang.save()
     cast = make_cast(anyang)
+    cast.superuser = get_user_model().objects.create_superuser(
+        "root", "root@example.gov.cn", "pass-for-tests-1"
+    )
     upd_mine = record(
         cast.mine, cast.reporter, files=[SimpleUploadedFile("照片.png", b"\x89PNG...", "image/png")]
     )
@@ -36,10 +54,26 @@ def world(anyang, settings, tmp_path):
         files=[SimpleUploadedFile("x.pdf", b"%PDF-1.4", "application/pdf")],
     )
     milestone = Milestone.objects.create(commitment=cast.mine, title="开工", due_date="2017-03-31")
+    summary = Summary.objects.create(
+        report=anyang,
+        kind=Summary.Kind.WEEKLY,
+        period_start="2017-10-09",
+        period_end="2017-10-15",
+        title="落实情况周报",
+        state=Summary.State.DONE,
+        progress=100,
+        html="<p>摘要</p>",
+        xlsx=b"PK\x03\x04",
+        xlsx_name="台账.xlsx",
+    )
     from tests.support.factories import ReportFactory
 
     hidden = ReportFactory(place="保密市", is_public=False)
+    from tests.web.test_imports import SMALL
+
+    draft = ReportImport.objects.create(source=SMALL.encode(), created_by=cast.supervisor)
     return {
+        "draft": draft.pk,
         "cast": cast,
         "mine": cast.mine.pk,
         "shared": cast.shared.pk,
@@ -48,37 +82,32 @@ def world(anyang, settings, tmp_path):
         "ev_mine": upd_mine.evidence.get().pk,
         "ev_theirs": upd_theirs.evidence.get().pk,
         "milestone": milestone.pk,
+        "summary": summary.pk,
         "public": anyang.pk,
         "hidden": hidden.pk,
     }
 
 
 L = "login"  # anonymous: redirect to the login page
-STAFF = {
-    "anon": L,
-    "nobody": 403,
-    "reporter": 200,
-    "manager": 200,
-    "supervisor": 200,
-    "leader": 200,
-}
-SUPERVISOR_ONLY_GET = {
-    "anon": L,
-    "nobody": 403,
-    "reporter": 403,
-    "manager": 403,
-    "supervisor": 200,
-    "leader": 403,
-}
-SUPERVISOR_ONLY_POST = {
-    "anon": L,
-    "nobody": 403,
-    "reporter": 403,
-    "manager": 403,
-    "supervisor": 302,
-    "leader": 403,
-}
+
+
+def by_role(default, **roles) -> dict:
+    """Expected status by role: anonymous users log in, people without a role are
+    refused, the superuser acts as a supervisor; ``default`` for everyone else."""
+    out = {"anon": L, "nobody": 403, **dict.fromkeys(ROLES[2:], default), **roles}
+    if "superuser" not in roles:
+        out["superuser"] = out["supervisor"]
+    return out
+
+
+STAFF = by_role(200)
+SUPERVISOR_ONLY_GET = by_role(403, supervisor=200)
+SUPERVISOR_ONLY_POST = by_role(403, supervisor=302)
+SUPERVISOR_ONLY_WRONG_METHOD = by_role(403, supervisor=405)
+READERS_GET = by_role(403, supervisor=200, leader=200)
 EVERYONE = dict.fromkeys(ROLES, 200)
+MY_UNIT = by_role(200, other_reporter=403)  # "mine": led by the reporter's unit
+OTHER_UNIT = by_role(403, other_reporter=200, supervisor=200, leader=200)  # "theirs"
 
 # (url name, method, path template, data, expected by role)
 MATRIX = [
@@ -92,78 +121,33 @@ MATRIX = [
         {"ids": "{mine}", "due_date": "2017-11-30"},
         SUPERVISOR_ONLY_POST,
     ),
-    ("commitment", "get", "/c/{mine}/", None, STAFF),
+    ("ledger_bulk_assign", "get", "/ledger/bulk-assign/", None, SUPERVISOR_ONLY_WRONG_METHOD),
+    ("commitment", "get", "/c/{mine}/", None, MY_UNIT),
     ("commitment", "get", "/c/{shared}/", None, STAFF),
-    (
-        "commitment",
-        "get",
-        "/c/{theirs}/",
-        None,
-        {
-            "anon": L,
-            "nobody": 403,
-            "reporter": 403,
-            "manager": 403,
-            "supervisor": 200,
-            "leader": 200,
-        },
-    ),
+    ("commitment", "get", "/c/{theirs}/", None, OTHER_UNIT),
+    ("commitment", "post", "/c/{mine}/", {}, by_role(405)),  # read-only page
     # an empty form: allowed users get inline errors (422), others are refused
     (
         "update_create",
         "post",
         "/c/{mine}/update/",
         {},
-        {
-            "anon": L,
-            "nobody": 403,
-            "reporter": 422,
-            "manager": 422,
-            "supervisor": 422,
-            "leader": 403,
-        },
+        by_role(422, other_reporter=403, leader=403),
     ),
-    (
-        "update_create",
-        "post",
-        "/c/{shared}/update/",
-        {},
-        {
-            "anon": L,
-            "nobody": 403,
-            "reporter": 422,
-            "manager": 422,
-            "supervisor": 422,
-            "leader": 403,
-        },
-    ),
+    ("update_create", "post", "/c/{shared}/update/", {}, by_role(422, leader=403)),
     (
         "update_create",
         "post",
         "/c/{theirs}/update/",
         {},
-        {
-            "anon": L,
-            "nobody": 403,
-            "reporter": 403,
-            "manager": 403,
-            "supervisor": 422,
-            "leader": 403,
-        },
+        by_role(403, other_reporter=422, supervisor=422),
     ),
     (
         "update_create",
         "get",
         "/c/{mine}/update/",
         None,
-        {
-            "anon": L,
-            "nobody": 403,
-            "reporter": 302,
-            "manager": 302,
-            "supervisor": 302,
-            "leader": 403,
-        },
+        by_role(302, other_reporter=403, leader=403),
     ),
     ("commitment_assign", "get", "/c/{mine}/assign/", None, SUPERVISOR_ONLY_GET),
     (
@@ -180,24 +164,13 @@ MATRIX = [
         {"m-title": "完工", "m-due_date": "2017-11-30"},
         SUPERVISOR_ONLY_POST,
     ),
+    ("milestone_add", "get", "/c/{mine}/milestones/", None, SUPERVISOR_ONLY_WRONG_METHOD),
     ("milestone_delete", "post", "/milestones/{milestone}/delete/", {}, SUPERVISOR_ONLY_POST),
-    ("evidence_download", "get", "/evidence/{ev_mine}/", None, STAFF),
-    (
-        "evidence_download",
-        "get",
-        "/evidence/{ev_theirs}/",
-        None,
-        {
-            "anon": L,
-            "nobody": 403,
-            "reporter": 403,
-            "manager": 403,
-            "supervisor": 200,
-            "leader": 200,
-        },
-    ),
+    ("evidence_download", "get", "/evidence/{ev_mine}/", None, MY_UNIT),
+    ("evidence_download", "get", "/evidence/{ev_theirs}/", None, OTHER_UNIT),
     ("review_queue", "get", "/review/", None, SUPERVISOR_ONLY_GET),
     ("update_accept", "post", "/review/{upd}/accept/", {}, SUPERVISOR_ONLY_POST),
+    ("update_accept", "get", "/review/{upd}/accept/", None, SUPERVISOR_ONLY_WRONG_METHOD),
     (
         "update_return",
         "post",
@@ -210,7 +183,71 @@ MATRIX = [
     ("public_index", "get", "/public/", None, EVERYONE),
     ("public_report", "get", "/public/{public}/", None, EVERYONE),
     ("public_report", "get", "/public/{hidden}/", None, dict.fromkeys(ROLES, 404)),
+    ("public_report", "post", "/public/{public}/", {}, dict.fromkeys(ROLES, 405)),
+    # summaries: leaders and the supervision office
+    ("summary_list", "get", "/summaries/", None, READERS_GET),
+    ("summary_detail", "get", "/summaries/{summary}/", None, READERS_GET),
+    # without htmx the progress partial sends the browser to the summary page
+    (
+        "summary_progress",
+        "get",
+        "/summaries/{summary}/progress/",
+        None,
+        by_role(403, supervisor=302, leader=302),
+    ),
+    ("summary_xlsx", "get", "/summaries/{summary}/xlsx/", None, READERS_GET),
+    (
+        "summary_generate",
+        "post",
+        "/summaries/generate/",
+        {},
+        by_role(403, supervisor=302, leader=302),
+    ),
+    ("summary_generate", "get", "/summaries/generate/", None, dict.fromkeys(ROLES, 405)),
+    # the import review (立项): the supervision office only
+    ("import_list", "get", "/imports/", None, SUPERVISOR_ONLY_GET),
+    ("import_list", "post", "/imports/", {}, by_role(403, supervisor=422)),
+    ("import_review", "get", "/imports/{draft}/", None, SUPERVISOR_ONLY_GET),
+    (
+        "import_correct",
+        "post",
+        "/imports/{draft}/correct/",
+        {"op": "drop", "text": "推进依法行政。"},
+        SUPERVISOR_ONLY_POST,
+    ),
+    ("import_correct", "get", "/imports/{draft}/correct/", None, SUPERVISOR_ONLY_WRONG_METHOD),
+    ("import_undo", "post", "/imports/{draft}/undo/0/", {}, SUPERVISOR_ONLY_POST),
+    (
+        "import_place",
+        "post",
+        "/imports/{draft}/place/",
+        {"place": "示例县", "year": "2018"},
+        SUPERVISOR_ONLY_POST,
+    ),
+    ("import_publish", "post", "/imports/{draft}/publish/", {}, SUPERVISOR_ONLY_POST),
+    ("import_publish", "get", "/imports/{draft}/publish/", None, SUPERVISOR_ONLY_WRONG_METHOD),
+    ("import_discard", "post", "/imports/{draft}/discard/", {}, SUPERVISOR_ONLY_POST),
 ]
+
+
+def fingerprint(world) -> tuple:
+    """What a write could change: updates and their review, milestones, summaries, and
+    the assignment of the cast's commitments."""
+    ids = [world["mine"], world["shared"], world["theirs"]]
+    return (
+        tuple(ProgressUpdate.objects.order_by("pk").values_list("pk", "review_state")),
+        tuple(Milestone.objects.order_by("pk").values_list("pk", "title", "due_date")),
+        tuple(Summary.objects.order_by("pk").values_list("pk", "kind")),
+        tuple(
+            ReportImport.objects.order_by("pk").values_list("pk", "state", "place", "corrections")
+        ),
+        Report.objects.count(),
+        tuple(
+            Commitment.objects.filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", "lead_unit_id", "start_date", "due_date", "responsible_person")
+        ),
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -221,6 +258,7 @@ def test_status_code_matrix(world, role):
         client = cast.client(None if role == "anon" else role)
         path = template.format(**world)
         payload = {k: v.format(**world) for k, v in data.items()} if data else data
+        before = fingerprint(world)
         response = (
             getattr(client, method)(path, payload or {}) if method == "post" else client.get(path)
         )
@@ -232,18 +270,36 @@ def test_status_code_matrix(world, role):
             ok = got == want
         if not ok:
             mismatches.append(f"{method.upper()} {path} ({name}): expected {want}, got {got}")
-        # state-changing requests must not leak into the next row for a refused role
-        if method == "post" and got in (302, 403) and name in ("update_accept", "update_return"):
-            if want in (403, L):
-                assert ProgressUpdate.objects.get(pk=world["upd"]).review_state == "submitted"
+        if want in (403, 404, 405, L):
+            # a refused request, GET or POST, leaves everything as it was
+            assert fingerprint(world) == before, f"{method.upper()} {path} changed data"
     assert not mismatches, "\n".join(mismatches)
 
 
+EXCLUDED = ("admin/", "i18n/", "accounts/")  # Django's own: admin, language switch, login
+
+
+def _site_urls(patterns, prefix: str = ""):
+    """(route, name) of every URL of the site, through every include()."""
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _site_urls(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p.name
+
+
 def test_every_url_is_in_the_matrix():
-    names = {
-        p.name for p in get_resolver("commitments.urls").url_patterns if getattr(p, "name", None)
-    }
-    assert names == {row[0] for row in MATRIX}
+    urls = [
+        (r, n) for r, n in _site_urls(get_resolver().url_patterns) if not r.startswith(EXCLUDED)
+    ]
+    assert all(name for _, name in urls), f"unnamed URLs: {[r for r, n in urls if not n]}"
+    assert {name for _, name in urls} == {row[0] for row in MATRIX}
+    assert {"summary_list", "summary_generate", "ledger"} <= {name for _, name in urls}
+
+
+def test_every_row_says_what_every_role_gets():
+    for name, method, _path, _data, expected in MATRIX:
+        assert set(expected) == set(ROLES), (name, method)
 
 
 def test_refused_writes_change_nothing(world):

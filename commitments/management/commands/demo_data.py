@@ -379,11 +379,7 @@ class Command(BaseCommand):
             if plan.silent:
                 continue
             author = reporters.get(c.lead_unit_id, fallback)
-            targets = [
-                t
-                for t in c.targets.all()
-                if t.value is not None and t.direction != Target.Direction.ACHIEVE
-            ]
+            targets = [t for t in c.targets.all() if t.is_measurable]
             r = _rng("events" + c.code)
             last_month = min(day.month if day.year == report.year else 12, plan.stop_month)
             for month in range(plan.start_month, last_month + 1):
