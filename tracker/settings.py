@@ -82,7 +82,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "commitments",
-    "axes",
+    "tracker.apps.AxesConfig",  # django-axes, named in Chinese
 ]
 
 MIDDLEWARE = [
@@ -171,7 +171,12 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "commitments" / "locale"]
+LOCALE_PATHS = [
+    BASE_DIR / "commitments" / "locale",
+    # django-axes ships no Chinese: its admin names in Chinese (not a dir named "locale",
+    # so that makemessages keeps writing the app's strings to commitments/locale)
+    BASE_DIR / "tracker" / "i18n" / "axes",
+]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
