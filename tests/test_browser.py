@@ -21,9 +21,7 @@ ARGS = [
 # No skip when it is missing: `make test` installs Debian's chromium, and a browser test
 # that quietly does not run would hide a broken UI.
 pytestmark = [pytest.mark.browser]
-assert os.path.exists(CHROMIUM), (
-    "Debian chromium is required for the browser tests: apt-get install chromium"
-)
+assert os.path.exists(CHROMIUM), "Debian chromium is required for the browser tests: apt-get install chromium"
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +62,7 @@ def world(transactional_db, live_server, settings, tmp_path):
     settings.LEDGER_TODAY = dt.date(2017, 9, 30)
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "evidence")},
-        },
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "evidence")}},
     }
     # transactional tests flush the database: seed what this test needs
     call_command("seed_report", no_progress=True, verbosity=0)
@@ -152,19 +147,15 @@ def test_report_return_correct_accept(world, browser, live_server, tmp_path):
     assert after != before
     assert float(after.rstrip("%")) > 0
     supervisor.goto(f"{live_server.url}/c/{cast.mine.pk}/")
-    assert "64条" in supervisor.inner_text("#status-card") or "64条" in supervisor.inner_text(
-        ".targets"
-    )
+    assert "64条" in supervisor.inner_text("#status-card") or "64条" in supervisor.inner_text(".targets")
 
 
 def test_ledger_filters_live_and_keep_the_url(world, browser, live_server):
     page = login(browser, live_server, "supervisor")
     page.select_option("#id_kind", "practical_matter")
-    # predicates are functions, not expression strings: Playwright evals those in the page,
-    # which the Content-Security-Policy forbids (no 'unsafe-eval')
-    page.wait_for_function(
-        "() => document.querySelector('.summary strong').innerText.includes('10')"
-    )
+    # predicates as functions: Playwright evals a bare expression in the page, which the
+    # Content-Security-Policy forbids (no 'unsafe-eval')
+    page.wait_for_function("() => document.querySelector('.summary strong').innerText.includes('10')")
     assert "kind=practical_matter" in page.url  # filter state pushed into the URL
     page.fill("#id_q", "118条")
     page.wait_for_function("() => document.querySelectorAll('#ledger-table tbody tr').length === 1")
