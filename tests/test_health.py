@@ -145,3 +145,9 @@ def test_outbox_model_lookup_prefers_jobs_then_commitments():
 
     assert OUTBOX_APP_LABELS == ("jobs", "commitments")
     assert outbox_model() is Notification
+
+
+def test_healthz_answers_plain_http_when_https_is_enforced(schedules, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert Client().get("/public/").status_code == 301  # everything else goes to HTTPS
+    assert healthz()[0] == 200
