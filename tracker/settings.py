@@ -21,7 +21,8 @@ if (BASE_DIR / ".env").exists():
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-# APP_ENV=production makes SECRET_KEY mandatory and turns DEBUG off by default.
+# APP_ENV=production makes SECRET_KEY, ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS mandatory,
+# refuses DEBUG=true and turns on the HTTPS-only settings below (README: Production).
 APP_ENV = env.str("APP_ENV", default="development")
 if APP_ENV not in {"development", "production", "test"}:
     raise environ.ImproperlyConfigured(
@@ -29,11 +30,39 @@ if APP_ENV not in {"development", "production", "test"}:
     )
 PRODUCTION = APP_ENV == "production"
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
-SECRET_KEY = (
-    env.str("SECRET_KEY") if PRODUCTION else env.str("SECRET_KEY", default="dev-only-insecure-key")
-)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if PRODUCTION:
+    if DEBUG:
+        raise environ.ImproperlyConfigured(
+            "DEBUG=true is refused with APP_ENV=production: it shows settings and code to anyone."
+        )
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    # Django's own deploy check (security.W009): at least 50 characters, 5 distinct ones.
+    if (
+        len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or SECRET_KEY.startswith("django-insecure-")
+    ):
+        raise environ.ImproperlyConfigured(
+            "SECRET_KEY is missing or too short for APP_ENV=production: set at least 50 random "
+            "characters, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+    for _name, _value in (
+        ("ALLOWED_HOSTS", ALLOWED_HOSTS),
+        ("CSRF_TRUSTED_ORIGINS", CSRF_TRUSTED_ORIGINS),
+    ):
+        if not _value:
+            raise environ.ImproperlyConfigured(
+                f"{_name} is required with APP_ENV=production (comma-separated, e.g. "
+                "ALLOWED_HOSTS=duban.example.gov.cn, CSRF_TRUSTED_ORIGINS=https://duban.example.gov.cn)"
+            )
+else:
+    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key")
+    ALLOWED_HOSTS = env.list(
+        "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
+    )
+    CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
@@ -54,13 +83,17 @@ INSTALLED_APPS = [
     "django_celery_results",
     "commitments",
     "commitments.jobs",
+    "tracker.apps.AxesConfig",  # django-axes, named in Chinese
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # before anything reads the body (CSRF reads request.POST): refuses an oversized request
+    "tracker.security.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -68,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # last: turns a login refused by django-axes into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -115,13 +150,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes checks every login first (lockout after AXES_FAILURE_LIMIT failures for one
+# username from one address), then Django's ModelBackend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "tracker.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "tracker.security.client_ip"
+# Proxies in front of the app that append to X-Forwarded-For (0: use the socket address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_VERBOSE = False
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_HOURS", default=24) * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "ledger"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "commitments" / "locale"]
+LOCALE_PATHS = [
+    BASE_DIR / "commitments" / "locale",
+    # django-axes ships no Chinese: its admin names in Chinese (not a dir named "locale",
+    # so that makemessages keeps writing the app's strings to commitments/locale)
+    BASE_DIR / "tracker" / "i18n" / "axes",
+]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -154,6 +210,9 @@ EVIDENCE_ALLOWED_EXTENSIONS = env.list(
     default=["pdf", "jpg", "jpeg", "png", "docx", "xlsx", "doc", "xls", "txt", "ofd", "zip"],
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A request whose Content-Length is above this is refused with 413 before anything parses
+# it. One update may carry several evidence files: three at the limit, plus the form.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=3 * EVIDENCE_MAX_BYTES + 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REPORT_MAX_BYTES = env.int("REPORT_MAX_BYTES", default=5 * 1024 * 1024)
 
@@ -229,7 +288,42 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+# Health check (/healthz): how old the oldest unsent email may be, how late a beat schedule.
+HEALTH_OUTBOX_MAX_AGE_MINUTES = env.int("HEALTH_OUTBOX_MAX_AGE_MINUTES", default=120)
+HEALTH_BEAT_GRACE_MINUTES = env.int("HEALTH_BEAT_GRACE_MINUTES", default=15)
+
+# Content-Security-Policy (django-csp 4): only our own files run; no inline script or style
+# anywhere in the UI (htmx's indicator style is off, bars use classes, not style="").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# HTTPS. In production cookies are HTTPS-only, HSTS is on and plain HTTP is redirected;
+# behind a proxy that ends TLS set TRUST_X_FORWARDED_PROTO=true (the proxy must set the
+# header and drop a client's own), or SECURE_SSL_REDIRECT=false if the proxy redirects.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # monitoring may probe over plain HTTP inside the network
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Asking browsers to preload HSTS binds every subdomain of the domain for months and is
+# hard to undo: a decision for the domain's owner (SECURE_HSTS_PRELOAD=true), not a default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]

@@ -160,10 +160,14 @@ def test_report_return_correct_accept(world, browser, live_server, tmp_path):
 def test_ledger_filters_live_and_keep_the_url(world, browser, live_server):
     page = login(browser, live_server, "supervisor")
     page.select_option("#id_kind", "practical_matter")
-    page.wait_for_function("document.querySelector('.summary strong').innerText.includes('10')")
+    # predicates as functions: Playwright evals a bare expression in the page, which the
+    # Content-Security-Policy forbids (no 'unsafe-eval')
+    page.wait_for_function(
+        "() => document.querySelector('.summary strong').innerText.includes('10')"
+    )
     assert "kind=practical_matter" in page.url  # filter state pushed into the URL
     page.fill("#id_q", "118条")
-    page.wait_for_function("document.querySelectorAll('#ledger-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#ledger-table tbody tr').length === 1")
     assert "q=118" in page.url or "q=118%E6%9D%A1" in page.url
     page.reload()
     assert page.locator("#ledger-table tbody tr").count() == 1
