@@ -74,7 +74,7 @@ def test_return_without_a_comment_and_without_javascript_says_why(cast, update):
     client = cast.client("supervisor")
     response = client.post(f"/review/{update.pk}/return/", {"comment": ""}, follow=True)
     assert response.redirect_chain[-1][0] == "/review/"
-    assert "退回时必须填写意见" in [str(m) for m in response.context["messages"]]
+    assert [str(m) for m in response.context["messages"]] == ["退回时必须填写意见。"]
     update.refresh_from_db()
     assert (update.review_state, update.reviewed_by) == ("submitted", None)
 
