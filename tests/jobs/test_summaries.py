@@ -278,9 +278,9 @@ def test_the_admin_pages_render(ledger, admin_client):
     page = admin_client.get(reverse("admin:jobs_summary_change", args=[s.pk])).content.decode()
     assert reverse("summary_detail", args=[s.pk]) in page
     n = Notification.objects.first()
-    assert (
-        admin_client.get(reverse("admin:jobs_notification_change", args=[n.pk])).status_code == 200
-    )
+    page = admin_client.get(reverse("admin:jobs_notification_change", args=[n.pk]))
+    assert page.status_code == 200
+    assert n.key in page.content.decode() and n.to_email in page.content.decode()
 
 
 def test_a_summary_whose_beat_tick_was_lost_is_started_late(
