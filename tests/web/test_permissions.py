@@ -208,6 +208,7 @@ MATRIX = [
     ("import_list", "get", "/imports/", None, SUPERVISOR_ONLY_GET),
     ("import_list", "post", "/imports/", {}, by_role(403, supervisor=422)),
     ("import_review", "get", "/imports/{draft}/", None, SUPERVISOR_ONLY_GET),
+    ("import_fix", "get", "/imports/{draft}/fix/2018-2.1-02/", None, SUPERVISOR_ONLY_GET),
     (
         "import_correct",
         "post",
