@@ -61,9 +61,10 @@ def reporting_call_send_due(day: str | None = None) -> dict[str, Any]:
 
 
 @shared_task(name="commitments.outbox_flush", **RETRYING)
-def outbox_flush() -> dict[str, int]:
-    """Every minute and after each job: send what is due in the outbox."""
-    return notifications.outbox_flush().as_dict()
+def outbox_flush(ids: list[int] | None = None) -> dict[str, int]:
+    """After each write (``ids``: the rows written), when a retry's back-off ends, and
+    every minute (everything due): send what is due in the outbox."""
+    return notifications.outbox_flush(ids=ids).as_dict()
 
 
 @shared_task(name="commitments.notification_send", **RETRYING)
