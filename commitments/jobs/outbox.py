@@ -30,6 +30,7 @@ import smtplib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -301,6 +302,29 @@ def outbox_release_stuck(*, now=None) -> int:
             "outbox: %s interrupted sends put back for retry, %s failed for good", retried, failed
         )
     return failed + retried
+
+
+TROUBLE_DAYS = 7  # failed mail older than a week has been seen (or is moot)
+
+
+def outbox_trouble(*, now=None, rows: int = 10) -> dict[str, Any]:
+    """What the supervision office must hear about the outbox: emails that failed for good
+    in the last week, and sends stuck past their lease. The count and the first rows."""
+    now = now or timezone.now()
+    stuck = now - dt.timedelta(seconds=settings.EMAIL_SENDING_LEASE_SECONDS)
+    qs = Notification.objects.filter(
+        Q(state=State.FAILED, created_at__gte=now - dt.timedelta(days=TROUBLE_DAYS))
+        | Q(state=State.SENDING, claimed_at__lt=stuck)
+    )
+    return {
+        "count": qs.count(),
+        "rows": list(
+            qs.order_by("-created_at", "-pk").values(
+                "pk", "to_email", "subject", "state", "attempts", "last_error"
+            )[:rows]
+        ),
+        "url": emails.url_for("outbox_list"),
+    }
 
 
 def outbox_due_ids(

@@ -718,6 +718,12 @@ def summaries_missed(*, now: dt.datetime | None = None) -> list[int]:
         for report in current_reports(day):
             if not Summary.objects.filter(report=report, kind=kind, period_end=end).exists():
                 asked.append(summary_request(kind=kind, day=day, report=report).pk)
+                logger.warning(
+                    "caught up %s summary for %s (missed at %s)",
+                    kind,
+                    end.isoformat(),
+                    timezone.localtime(fired_at).strftime("%Y-%m-%d %H:%M"),
+                )
     return asked
 
 
