@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("summaries/", include("commitments.jobs.urls")),
+    path("outbox/", include("commitments.jobs.outbox_urls")),
     path("", include("commitments.urls")),
 ]

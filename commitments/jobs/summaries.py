@@ -373,10 +373,19 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
             "url": emails.url_for("commitment", cid),
         }
 
+    # Newly completed means accepted by the office: a claim alone is shown apart, as
+    # awaiting review, never as done (claimed and verified figures are always apart).
     newly_completed = [
         brief(cid)
         for cid in info
-        if states[cid].status.rag in DONE and before[cid].status.rag not in DONE
+        if states[cid].verified.rag in DONE and before[cid].verified.rag not in DONE
+    ]
+    newly_claimed = [
+        brief(cid)
+        for cid in info
+        if states[cid].status.rag in DONE
+        and states[cid].verified.rag not in DONE
+        and before[cid].status.rag not in DONE
     ]
     newly_overdue = [
         brief(cid)
@@ -456,6 +465,7 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
         "changes": {
             "since": since_day.isoformat(),
             "newly_completed": newly_completed,
+            "newly_claimed": newly_claimed,
             "newly_overdue": newly_overdue,
             "deadlines_moved": moved,
         },
