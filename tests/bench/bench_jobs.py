@@ -285,6 +285,9 @@ def measure(world: World) -> dict:
         tracemalloc.start()
     run, t_run, q_run, k_run = counted(lambda: reminders_run(day=DAY))
     traced_peak = tracemalloc.get_traced_memory()[1] if TRACE else 0
+    import resource
+
+    rss_after_run = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     tracemalloc.stop()
     flush, t_flush, q_flush, _ = counted(
         lambda: outbox_flush(limit=None, budget_seconds=3600, give_up_after=10**9)
@@ -324,6 +327,7 @@ def measure(world: World) -> dict:
         "sum_s": t_sum, "sum_q": q_sum, "sum_kinds": k_sum,
         "xlsx_kb": len(bytes(summary.xlsx)) / 1024,
         "run_traced_mb": traced_peak / 2**20,
+        "rss_after_run_mb": rss_after_run,
     }  # fmt: skip
 
 
@@ -336,6 +340,9 @@ def report(r: dict) -> None:
     print(
         f"reminder run (plan + outbox write): {r['run_s']:.2f} s, {r['run_q']} queries "
         f"({reads} reads, {writes} batched writes) → {r['emails']} digests, {r['items']:,} items"
+    )
+    print(
+        f"  peak resident memory up to the end of the run (ledger built): {r['rss_after_run_mb']:.0f} MB"
     )
     if TRACE:
         print(f"  reminder run peak Python allocations (tracemalloc): {r['run_traced_mb']:.0f} MB")
