@@ -41,6 +41,7 @@ RAG_FILL = {
     Rag.COMPLETED: "B4C6E7",
     Rag.COMPLETED_LATE: "D9D2E9",
     Rag.NOT_STARTED: "E7E6E6",
+    Rag.CLAIMED: "DDE7F5",
 }
 
 STATUS_LABELS = {
@@ -85,7 +86,8 @@ def ledger_rows(
                 c.responsible_person,
                 c.due_date,
                 state.status.percent,
-                state.status.label,
+                # an unreviewed completion is 申报完成·待审核, never 已完成
+                state.shown.label,
                 STATUS_LABELS.get(state.claimed_status, state.claimed_status),
                 STATUS_LABELS.get(state.verified_status, state.verified_status),
                 state.last_update_as_of,
@@ -98,7 +100,7 @@ def ledger_rows(
 def ledger_table(qs: QuerySet[Commitment], *, day: dt.date) -> tuple[list[list], list[str]]:
     commitments = list(export_queryset(qs))
     states = commitment_states(qs, day=day)
-    return ledger_rows(commitments, states), [states[c.pk].status.rag for c in commitments]
+    return ledger_rows(commitments, states), [states[c.pk].shown.rag for c in commitments]
 
 
 def to_xlsx(rows: Sequence[Sequence], rags: Sequence[str], *, title: str, day: dt.date) -> bytes:

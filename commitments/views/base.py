@@ -67,6 +67,17 @@ def as_of_day(request: HttpRequest) -> dt.date:
     return min(day, today)
 
 
+def figures_basis(request: HttpRequest) -> str:
+    """Which figures the ledger and dashboard count by: ``verified`` (what the office
+    accepted; leaders see these first) or ``claimed`` (what departments report, with an
+    unreviewed completion as 申报完成·待审核). ?basis= switches."""
+    raw = request.GET.get("basis", "")
+    if raw in ("claimed", "verified"):
+        return raw
+    roles = roles_of(request.user)
+    return "verified" if roles.leader and not roles.supervisor else "claimed"
+
+
 def safe_next(request: HttpRequest, default: str) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):

@@ -15,7 +15,13 @@ from commitments.models import (
     Report,
 )
 from commitments.selectors.dashboard import dashboard_build
-from commitments.views.base import as_of_day, current_report, no_report_page, staff_required
+from commitments.views.base import (
+    as_of_day,
+    current_report,
+    figures_basis,
+    no_report_page,
+    staff_required,
+)
 
 
 @staff_required
@@ -29,6 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         report=report,
         commitments=visible_commitments(request.user, Commitment.objects.all()),
         day=day,
+        basis=figures_basis(request),
     )
     context = {
         "board": board,

@@ -49,9 +49,12 @@ def test_ten_practical_matters_with_their_targets(cast):
     first = board.matters[0]
     row = next(r for r in first.targets if r.target.pk == t.pk)
     assert row.reading == 59 and row.percent == 50.0
-    body = cast.client("leader").get("/dashboard/").content.decode()
+    body = cast.client("supervisor").get("/dashboard/").content.decode()
     assert "十件实事" in body
     assert "59/118条" in body
+    # leaders read verified figures first: the unreviewed reading is not theirs yet
+    assert "59/118条" not in cast.client("leader").get("/dashboard/").content.decode()
+    assert "59/118条" in cast.client("leader").get("/dashboard/?basis=claimed").content.decode()
 
 
 def test_pollution_panel_lists_pollution_targets(cast):
@@ -84,7 +87,9 @@ def test_by_department_and_by_chapter(cast):
         report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30)
     )
     dept = next(g for g in board.departments if g.name == "市测试住建局")
-    assert dept.total == 1 and dept.counts[Rag.COMPLETED] == 1 and dept.percent == 100.0
+    # an unreviewed completion is claimed, not done
+    assert dept.total == 1 and dept.counts[Rag.CLAIMED] == 1 and dept.percent == 100.0
+    assert dept.counts[Rag.COMPLETED] == 0
     assert board.chapters[0].name == "主要预期目标"
 
 

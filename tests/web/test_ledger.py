@@ -76,6 +76,8 @@ def test_rag_and_overdue_filters_use_the_status_rules(cast):
     body = client.get("/", {"overdue": "on"}).content.decode()
     assert codes(body, cast) == {cast.mine.code}
     body = client.get("/", {"rag": ["completed", "red"]}).content.decode()
+    assert codes(body, cast) == {cast.mine.code}  # the completion is claimed, not reviewed
+    body = client.get("/", {"rag": ["claimed", "red"]}).content.decode()
     assert codes(body, cast) == {cast.mine.code, cast.shared.code}
 
 
@@ -142,9 +144,9 @@ def test_as_of_in_the_ledger_rebuilds_the_lamps(cast):
         created_at=dt.datetime(2017, 8, 25, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))),
     )
     client = cast.client("supervisor")
-    now = client.get("/", {"rag": "completed"}).content.decode()
+    now = client.get("/", {"rag": "claimed"}).content.decode()
     assert cast.mine.code in now
-    before = client.get("/", {"rag": "completed", "as_of": "2017-08-01"}).content.decode()
+    before = client.get("/", {"rag": "claimed", "as_of": "2017-08-01"}).content.decode()
     assert f">{cast.mine.code}<" not in before
     assert "历史回溯" in before
 

@@ -5,11 +5,24 @@ complete."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver
 
-from commitments.models import Milestone, ProgressUpdate
+from commitments.models import (
+    Acknowledgement,
+    Closure,
+    Commitment,
+    ExtensionRequest,
+    Instruction,
+    Milestone,
+    ProgressUpdate,
+    UrgingNotice,
+)
+from commitments.services import workflow
+from commitments.services.progress import update_review_accept
 from tests.support.webutil import make_cast, record
 
 ROLES = ["anon", "nobody", "reporter", "manager", "supervisor", "leader"]
@@ -39,6 +52,23 @@ def world(anyang, settings, tmp_path):
     from tests.support.factories import ReportFactory
 
     hidden = ReportFactory(city="保密市", is_public=False)
+
+    # the supervision cycle: an assignment waiting for 签收, an extension request to decide,
+    # an urging notice to answer, a closed item to reopen
+    settings.LEDGER_TODAY = dt.date(2017, 9, 30)
+    workflow.acknowledgements_sync(commitment=cast.mine, by=cast.supervisor)
+    ext = workflow.extension_request(
+        commitment=cast.shared,
+        by=cast.other_reporter,
+        requested_due_date=dt.date(2018, 3, 31),
+        reason="征迁未完成",
+    )
+    notice = workflow.urging_issue(
+        commitment=cast.mine, by=cast.supervisor, level="red", reply_by=dt.date(2017, 10, 9)
+    )
+    done = record(cast.theirs, cast.other_reporter, status="completed", percent=None)
+    update_review_accept(update=done, reviewer=cast.supervisor)
+    assert Closure.objects.filter(commitment=cast.theirs).exists()
     return {
         "cast": cast,
         "mine": cast.mine.pk,
@@ -50,6 +80,8 @@ def world(anyang, settings, tmp_path):
         "milestone": milestone.pk,
         "public": anyang.pk,
         "hidden": hidden.pk,
+        "ext": ext.pk,
+        "notice": notice.pk,
     }
 
 
@@ -79,6 +111,23 @@ SUPERVISOR_ONLY_POST = {
     "leader": 403,
 }
 EVERYONE = dict.fromkeys(ROLES, 200)
+UNIT_POST = {  # the item's unit (reporter, manager) acts; others are refused
+    "anon": L,
+    "nobody": 403,
+    "reporter": 302,
+    "manager": 302,
+    "supervisor": 403,
+    "leader": 403,
+}
+LEADER_POST = {
+    "anon": L,
+    "nobody": 403,
+    "reporter": 403,
+    "manager": 403,
+    "supervisor": 403,
+    "leader": 302,
+}
+OFFICE_AND_LEADERS_GET = {**SUPERVISOR_ONLY_GET, "leader": 200}
 
 # (url name, method, path template, data, expected by role)
 MATRIX = [
@@ -207,10 +256,85 @@ MATRIX = [
     ),
     ("inbox", "get", "/inbox/", None, STAFF),
     ("dashboard", "get", "/dashboard/", None, STAFF),
+    # the supervision cycle (督办流程)
+    ("commitment_acknowledge", "post", "/c/{mine}/acknowledge/", {}, UNIT_POST),
+    (
+        "commitment_acknowledge",
+        "post",
+        "/c/{theirs}/acknowledge/",
+        {},
+        {**UNIT_POST, "reporter": 403, "manager": 403},
+    ),
+    (
+        "extension_request",
+        "post",
+        "/c/{mine}/extension/",
+        {"requested_due_date": "2018-01-31", "reason": "资金未到位"},
+        UNIT_POST,
+    ),
+    (  # a co-unit does not own the deadline
+        "extension_request",
+        "post",
+        "/c/{shared}/extension/",
+        {"requested_due_date": "2018-01-31", "reason": "资金未到位"},
+        {**UNIT_POST, "reporter": 403, "manager": 403},
+    ),
+    ("extension_list", "get", "/extensions/", None, SUPERVISOR_ONLY_GET),
+    (
+        "extension_decide",
+        "post",
+        "/extensions/{ext}/decide/",
+        {"decision": "refuse", "comment": "理由不充分"},
+        SUPERVISOR_ONLY_POST,
+    ),
+    (
+        "urging_issue",
+        "post",
+        "/c/{mine}/urge/",
+        {"level": "blue", "reply_by": "2017-10-09"},
+        SUPERVISOR_ONLY_POST,
+    ),
+    ("urging_list", "get", "/urging/", None, OFFICE_AND_LEADERS_GET),
+    ("urging_proposed", "get", "/urging/proposed/", None, SUPERVISOR_ONLY_GET),
+    (
+        "urging_issue_bulk",
+        "post",
+        "/urging/issue/",
+        {"picks": "{shared}:yellow", "reply_by": "2017-10-09"},
+        SUPERVISOR_ONLY_POST,
+    ),
+    ("urging_answer", "post", "/urging/{notice}/answer/", {"text": "已加快推进"}, UNIT_POST),
+    ("instruction_create", "post", "/c/{mine}/instruct/", {"text": "加快进度"}, LEADER_POST),
+    (
+        "instruction_bulk",
+        "post",
+        "/instructions/bulk/",
+        {"ids": "{mine}", "text": "加快进度"},
+        LEADER_POST,
+    ),
+    (
+        "commitment_reopen",
+        "post",
+        "/c/{theirs}/reopen/",
+        {"reason": "验收不合格"},
+        SUPERVISOR_ONLY_POST,
+    ),
     ("public_index", "get", "/public/", None, EVERYONE),
     ("public_report", "get", "/public/{public}/", None, EVERYONE),
     ("public_report", "get", "/public/{hidden}/", None, dict.fromkeys(ROLES, 404)),
 ]
+
+
+def _workflow_snapshot() -> tuple:
+    """Everything a workflow POST could change."""
+    return (
+        sorted(Acknowledgement.objects.values_list("pk", "acknowledged_at", "superseded_at")),
+        sorted(ExtensionRequest.objects.values_list("pk", "state", "granted_due_date")),
+        sorted(UrgingNotice.objects.values_list("pk", "state", "answer_text")),
+        sorted(Instruction.objects.values_list("pk", "text")),
+        sorted(Closure.objects.values_list("pk", "reopened_at")),
+        sorted(Commitment.objects.values_list("pk", "due_date", "original_due_date")),
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -218,6 +342,7 @@ def test_status_code_matrix(world, role):
     cast = world["cast"]
     mismatches = []
     for name, method, template, data, expected in MATRIX:
+        before = _workflow_snapshot() if method == "post" and expected[role] in (403, L) else None
         client = cast.client(None if role == "anon" else role)
         path = template.format(**world)
         payload = {k: v.format(**world) for k, v in data.items()} if data else data
@@ -236,6 +361,8 @@ def test_status_code_matrix(world, role):
         if method == "post" and got in (302, 403) and name in ("update_accept", "update_return"):
             if want in (403, L):
                 assert ProgressUpdate.objects.get(pk=world["upd"]).review_state == "submitted"
+        if before is not None:  # a refused write changes nothing
+            assert _workflow_snapshot() == before, f"{method.upper()} {path} ({name}) as {role}"
     assert not mismatches, "\n".join(mismatches)
 
 
