@@ -140,7 +140,12 @@ class ExtensionRequest(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(state="granted", granted_due_date__gt=F("due_date_before"))
+                    # NULL > x is not false to a CHECK: say "not null" outright
+                    Q(
+                        state="granted",
+                        granted_due_date__isnull=False,
+                        granted_due_date__gt=F("due_date_before"),
+                    )
                     | (~Q(state="granted") & Q(granted_due_date__isnull=True))
                 ),
                 name="extension_granted_date_after_deadline",
