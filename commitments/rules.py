@@ -178,8 +178,9 @@ def evaluate(
     stale_after_days = settings.STALE_AFTER_DAYS if stale_after_days is None else stale_after_days
 
     if reopened and claim is not None and claim.status == "completed":
-        # The completion no longer stands; how far the work got does.
-        claim = ClaimInput(as_of=claim.as_of, status="in_progress", percent=claim.percent)
+        # The completion no longer stands, nor its 100%: what the target readings show
+        # counts, or nothing until the unit reports again.
+        claim = ClaimInput(as_of=claim.as_of, status="in_progress", percent=None)
         closed = False
     percent = percent_of(targets=targets, claim=claim)
     span = max((due_date - start_date).days, 1)

@@ -63,6 +63,7 @@ def test_a_reopening_undoes_the_completion():
     assert ev(dt.date(2017, 6, 2), done).is_done
     reopened = ev(dt.date(2017, 6, 2), done, reopened=True, closed=True)
     assert not reopened.is_done and reopened.is_open and not reopened.closed
+    assert reopened.percent == 0.0  # nor does its 100% stand
 
 
 def test_closed_items_are_not_open():
