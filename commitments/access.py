@@ -3,8 +3,13 @@
 - reporter / manager: their department's commitments (lead or co-unit) only; they
   record updates on them; managers also receive escalations.
 - supervisor (督查室): sees everything, reviews updates, assigns units and deadlines.
-- leader: reads everything.
+- leader: reads everything; writes instructions (领导批示) on items.
 - superusers act as supervisors.
+
+The supervision cycle: a unit's reporters and managers acknowledge (签收) what is assigned
+to their unit and answer the urging notices (督办单) sent to it; the lead unit's asks for a
+deadline extension (延期申请); the supervision office decides extensions, issues notices,
+and reopens closed items (办结销号 happens when it accepts a completion).
 """
 
 from __future__ import annotations
@@ -108,3 +113,41 @@ def can_read_everything(user) -> bool:
 
 can_review = can_supervise
 can_assign = can_supervise
+
+
+def _in_unit(user, department_id: int | None) -> bool:
+    return department_id is not None and department_id in roles_of(user).department_ids
+
+
+def acknowledgeable_units(user, commitment: Commitment) -> frozenset[int]:
+    """The user's units on this item (lead or co-unit): those they may acknowledge for."""
+    roles = roles_of(user)
+    if not roles.department_ids:
+        return frozenset()
+    on_item = {commitment.lead_unit_id, *commitment.co_units.values_list("pk", flat=True)}
+    return frozenset(roles.department_ids & on_item)
+
+
+def can_acknowledge(user, commitment: Commitment) -> bool:
+    return bool(acknowledgeable_units(user, commitment))
+
+
+def can_request_extension(user, commitment: Commitment) -> bool:
+    """The lead unit owns the deadline: its reporters and managers ask."""
+    return _in_unit(user, commitment.lead_unit_id)
+
+
+can_decide_extension = can_supervise
+can_urge = can_supervise
+
+
+def can_answer_urging(user, notice) -> bool:
+    """The unit the notice is addressed to answers it."""
+    return _in_unit(user, notice.department_id)
+
+
+def can_instruct(user) -> bool:
+    return roles_of(user).leader
+
+
+can_reopen = can_supervise

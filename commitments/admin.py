@@ -11,16 +11,22 @@ from import_export.admin import ExportActionMixin, ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from commitments.models import (
+    Acknowledgement,
+    Closure,
     Commitment,
     Department,
     Evidence,
+    ExtensionRequest,
+    Instruction,
     Membership,
     Milestone,
     ProgressUpdate,
     Report,
+    ReportImport,
     Section,
     Target,
     TargetReading,
+    UrgingNotice,
 )
 
 
@@ -314,4 +320,94 @@ class TargetReadingAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# -- the supervision cycle (督办流程): a record of steps taken in the web UI, read-only here -----
+
+
+class WorkflowRecordAdmin(admin.ModelAdmin):
+    """The steps are taken in the web UI (with their checks, emails and history); the admin
+    shows the record and lets nobody rewrite it."""
+
+    list_select_related = ["commitment"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Acknowledgement)
+class AcknowledgementAdmin(WorkflowRecordAdmin):
+    list_display = [
+        "commitment",
+        "department",
+        "role",
+        "assigned_on",
+        "acknowledged_at",
+        "superseded_at",
+    ]
+    list_filter = ["role", "department"]
+    search_fields = ["commitment__code", "commitment__text", "department__name"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(WorkflowRecordAdmin):
+    list_display = [
+        "commitment",
+        "state",
+        "due_date_before",
+        "requested_due_date",
+        "granted_due_date",
+        "is_late",
+        "requested_on",
+    ]
+    list_filter = ["state", "is_late"]
+    search_fields = ["commitment__code", "commitment__text", "reason"]
+
+
+@admin.register(UrgingNotice)
+class UrgingNoticeAdmin(WorkflowRecordAdmin):
+    list_display = [
+        "commitment",
+        "department",
+        "level",
+        "issued_on",
+        "reply_by",
+        "state",
+        "answered_on",
+    ]
+    list_filter = ["level", "state", "department"]
+    search_fields = ["commitment__code", "commitment__text", "department__name", "message"]
+
+
+@admin.register(Instruction)
+class InstructionAdmin(WorkflowRecordAdmin):
+    list_display = ["commitment", "author", "created_on", "responded_at"]
+    search_fields = ["commitment__code", "commitment__text", "text"]
+
+
+@admin.register(Closure)
+class ClosureAdmin(WorkflowRecordAdmin):
+    list_display = ["commitment", "closed_on", "closed_by", "reopened_at", "reopened_by"]
+    search_fields = ["commitment__code", "commitment__text", "reopen_reason"]
+
+
+@admin.register(ReportImport)
+class ReportImportAdmin(admin.ModelAdmin):
+    """Drafts of the import review (立项); corrections are made on the review screen, so
+    here they are read, not edited."""
+
+    list_display = ["source_name", "place", "year", "state", "report", "created_by", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["source_name", "place", "report__title"]
+    readonly_fields = [
+        "source_name", "place", "year", "corrections", "state", "report", "created_by",
+        "created_at", "published_at",
+    ]  # fmt: skip
+    exclude = ["source"]
+
+    def has_add_permission(self, request) -> bool:
         return False

@@ -78,10 +78,42 @@ class ProgressUpdateForm(forms.Form):
     corrects = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args, commitment: Commitment, targets: list[Target] | None = None, **kwargs
+        self,
+        *args,
+        commitment: Commitment,
+        targets: list[Target] | None = None,
+        open_notices: list | None = None,
+        open_instructions: list | None = None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.commitment = commitment
+        # The update can answer urging notices sent to the unit and instructions on the item.
+        if open_notices:
+            self.fields["answers"] = forms.ModelMultipleChoiceField(
+                label=_("本次进展答复督办单"),
+                queryset=type(open_notices[0]).objects.filter(pk__in=[n.pk for n in open_notices]),
+                required=False,
+                initial=[n.pk for n in open_notices],
+                widget=forms.CheckboxSelectMultiple,
+            )
+            self.fields["answers"].label_from_instance = lambda n: (
+                _("第 %(n)s 号%(level)s，%(d)s 前答复")
+                % {"n": n.pk, "level": n.get_level_display(), "d": n.reply_by.isoformat()}
+            )
+        if open_instructions:
+            self.fields["responds_to"] = forms.ModelMultipleChoiceField(
+                label=_("本次进展报告批示落实情况"),
+                queryset=type(open_instructions[0]).objects.filter(
+                    pk__in=[i.pk for i in open_instructions]
+                ),
+                required=False,
+                initial=[i.pk for i in open_instructions],
+                widget=forms.CheckboxSelectMultiple,
+            )
+            self.fields["responds_to"].label_from_instance = lambda i: (
+                f"{i.author.get_full_name() or i.author.get_username()}：{i.text[:40]}"
+            )
         targets = targets if targets is not None else list(commitment.targets.all())
         self.targets = [t for t in targets if t.is_measurable]
         for t in self.targets:
@@ -273,3 +305,113 @@ class ReportImportForm(forms.Form):
         data["raw"] = raw
         data["source_name"] = file.name if file is not None else ""
         return data
+
+
+# -- the supervision cycle (督办流程) ------------------------------------------------------------
+
+
+class ExtensionRequestForm(forms.Form):
+    requested_due_date = forms.DateField(label=_("申请延期至"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("延期理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写延期理由。")},
+    )
+    progress_note = forms.CharField(
+        label=_("目前进展"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("审批"),
+        choices=[("grant", _("批准")), ("refuse", _("不予批准"))],
+        widget=forms.RadioSelect,
+    )
+    granted_due_date = forms.DateField(label=_("批准延期至"), required=False, widget=DateInput())
+    comment = forms.CharField(
+        label=_("审批意见"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("decision") == "grant" and not data.get("granted_due_date"):
+            self.add_error("granted_due_date", _("请填写批准的完成时限。"))
+        if data.get("decision") == "refuse" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("不予批准时必须填写意见。"))
+        return data
+
+
+def _urging_levels() -> list[tuple[str, str]]:
+    from commitments.models import UrgingNotice
+
+    return list(UrgingNotice.Level.choices)
+
+
+class UrgingIssueForm(forms.Form):
+    level = forms.ChoiceField(label=_("督办单颜色"), choices=_urging_levels)
+    reply_by = forms.DateField(label=_("答复期限"), widget=DateInput())
+    message = forms.CharField(
+        label=_("督办事项"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class UrgingBulkForm(forms.Form):
+    """The office's bulk issue from the proposals: each ticked row is "<commitment id>:<colour>"."""
+
+    picks = forms.MultipleChoiceField(
+        choices=[], error_messages={"required": _("请先勾选要签发的督办单。")}
+    )
+    reply_by = forms.DateField(label=_("答复期限"), widget=DateInput())
+    message = forms.CharField(label=_("督办事项"), max_length=2000, required=False)
+
+    def __init__(self, *args, allowed: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["picks"].choices = [(a, a) for a in allowed]
+
+
+class UrgingAnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("书面答复"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写书面答复。")},
+    )
+
+
+class InstructionForm(forms.Form):
+    text = forms.CharField(
+        label=_("批示内容"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写批示内容。")},
+    )
+
+
+class InstructionBulkForm(InstructionForm):
+    ids = forms.ModelMultipleChoiceField(
+        queryset=Commitment.objects.none(), error_messages={"required": _("请先勾选任务。")}
+    )
+
+    def __init__(self, *args, commitments, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].queryset = commitments
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("重新打开理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("重新打开时必须填写理由。")},
+    )

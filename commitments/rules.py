@@ -6,21 +6,34 @@ a fixed number of queries, whatever the number of rows).
 
 The rules, in the order they are applied:
 1. completed / completed late — the latest claim (non-returned update) says completed;
-   late when the as-of date of that claim is after the due date.
-2. red (overdue) — the day is past the due date and it is not completed.
+   late when the as-of date of that claim is after the ORIGINAL due date (an approved
+   extension (延期) moves the deadline the lamps follow, not the one done-late is judged
+   by). A reopening (重新打开) after the claim makes the claim no longer count as done.
+2. red (overdue) — the day is past the (approved) due date and it is not completed.
 3. yellow (behind) — percent trails the elapsed share of the timeline by more than
    RAG_TOLERANCE_PERCENT points.
 4. yellow (stale) — no update for more than STALE_AFTER_DAYS days (counted from the
    start date when there has never been one).
 5. grey (not started) — no update yet, or the latest claim says not started.
 6. green — on track.
+
+Around them, the supervision cycle:
+- claimed and verified are evaluated apart (the latest claim / the latest accepted update);
+  ``ledger_status`` combines them so that a completion claimed but not yet reviewed shows
+  as 申报完成·待审核 (CLAIMED), never as done;
+- a closed item (办结销号) is not open: no reminders, no urging;
+- ``acknowledgement_late`` — a unit that has not acknowledged (签收) an assignment within
+  ACKNOWLEDGE_WITHIN_DAYS days;
+- ``urging_level`` — the colour of the urging notice (督办单) an open item calls for:
+  red when overdue, yellow when behind the time-proportional progress (序时进度), blue
+  when the deadline is within URGING_DUE_SOON_DAYS days.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -34,6 +47,9 @@ class Rag:
     COMPLETED = "completed"
     COMPLETED_LATE = "completed_late"
     NOT_STARTED = "not_started"
+    # Only from ledger_status: a completion the department claims and the office has not
+    # accepted yet. Not done, not open either: it waits for review.
+    CLAIMED = "claimed"
 
     choices = [
         (GREEN, _("绿灯·正常推进")),
@@ -42,10 +58,14 @@ class Rag:
         (COMPLETED, _("已完成")),
         (COMPLETED_LATE, _("逾期完成")),
         (NOT_STARTED, _("未启动")),
+        (CLAIMED, _("申报完成·待审核")),
     ]
     labels = dict(choices)
     # Display order of the lamps: what needs attention first.
     ORDER = [RED, YELLOW, GREEN, NOT_STARTED, COMPLETED_LATE, COMPLETED]
+    # What the internal ledger and dashboard count by (ledger_status): with CLAIMED.
+    SHOWN_ORDER = [RED, YELLOW, GREEN, NOT_STARTED, CLAIMED, COMPLETED_LATE, COMPLETED]
+    DONE = (COMPLETED, COMPLETED_LATE)
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,7 @@ LAMPS: dict[str, LampColors] = {
     Rag.NOT_STARTED: LampColors(fill="#e7e6e6", ink="#444444", bar="#bdbdbd"),
     Rag.COMPLETED_LATE: LampColors(fill="#d9d2e9", ink="#3f3151", bar="#8e7cc3"),
     Rag.COMPLETED: LampColors(fill="#b4c6e7", ink="#1f3864", bar="#4a78c2"),
+    Rag.CLAIMED: LampColors(fill="#dde7f5", ink="#1f3864", bar="#9db3d9"),
 }
 
 
@@ -119,14 +140,22 @@ class StatusResult:
     stale: bool
     overdue_days: int
     reason: str
+    behind: bool = False  # trails the time-proportional progress by more than the tolerance
+    closed: bool = False  # 办结销号
 
     @property
     def label(self) -> str:
         return str(Rag.labels[self.rag])
 
     @property
+    def is_done(self) -> bool:
+        return self.rag in Rag.DONE
+
+    @property
     def is_open(self) -> bool:
-        return self.rag not in (Rag.COMPLETED, Rag.COMPLETED_LATE)
+        """Still to be worked on (and chased): not done, not closed, not waiting for the
+        review of a completion claim."""
+        return not self.closed and self.rag not in (Rag.COMPLETED, Rag.COMPLETED_LATE, Rag.CLAIMED)
 
 
 def target_fraction(t: TargetInput) -> float | None:
@@ -176,33 +205,87 @@ def evaluate(
     claim: ClaimInput | None,
     tolerance: int | None = None,
     stale_after_days: int | None = None,
+    original_due_date: dt.date | None = None,
+    closed: bool = False,
+    reopened: bool = False,
 ) -> StatusResult:
+    """Where one commitment stands on ``day``. ``due_date`` is the deadline in force (after
+    any approved extension), ``original_due_date`` the one before the first extension;
+    ``reopened`` says the office reopened the item after ``claim`` was made."""
     tolerance = settings.RAG_TOLERANCE_PERCENT if tolerance is None else tolerance
     stale_after_days = settings.STALE_AFTER_DAYS if stale_after_days is None else stale_after_days
 
+    if reopened and claim is not None and claim.status == "completed":
+        # The completion no longer stands, nor its 100%: what the target readings show
+        # counts, or nothing until the unit reports again.
+        claim = ClaimInput(as_of=claim.as_of, status="in_progress", percent=None)
+        closed = False
     percent = percent_of(targets=targets, claim=claim)
     span = max((due_date - start_date).days, 1)
     elapsed = round(100 * min(max((day - start_date).days / span, 0.0), 1.0), 1)
     last_seen = claim.as_of if claim is not None else start_date
     stale = day > start_date and (day - last_seen).days > stale_after_days
     overdue_days = max((day - due_date).days, 0)
+    behind = day >= start_date and elapsed - percent > tolerance
 
     def result(rag: str, reason: str) -> StatusResult:
-        return StatusResult(rag, percent, elapsed, stale, overdue_days, reason)
+        return StatusResult(rag, percent, elapsed, stale, overdue_days, reason, behind, closed)
 
     if claim is not None and claim.status == "completed":
-        if claim.as_of > due_date:
-            return result(Rag.COMPLETED_LATE, "completed after the due date")
+        if claim.as_of > (original_due_date or due_date):
+            return result(Rag.COMPLETED_LATE, "completed after the original due date")
         return result(Rag.COMPLETED, "completed")
     if overdue_days > 0:
         return result(Rag.RED, f"overdue by {overdue_days} days")
-    if day >= start_date and elapsed - percent > tolerance:
+    if behind:
         return result(Rag.YELLOW, f"behind: {percent}% done, {elapsed}% of the time gone")
     if stale:
         return result(Rag.YELLOW, f"stale: no update for more than {stale_after_days} days")
     if claim is None or claim.status == "not_started":
         return result(Rag.NOT_STARTED, "not started")
     return result(Rag.GREEN, "on track")
+
+
+def ledger_status(*, claimed: StatusResult, verified: StatusResult) -> StatusResult:
+    """The status the internal screens count by: the claimed one, except that a completion
+    the office has not accepted is 申报完成·待审核 (CLAIMED), never done."""
+    if claimed.is_done and not verified.is_done:
+        return replace(claimed, rag=Rag.CLAIMED, reason="completion claimed, not yet reviewed")
+    return claimed
+
+
+def acknowledgement_late(
+    *, assigned_on: dt.date, day: dt.date, within_days: int | None = None
+) -> bool:
+    """A unit has not acknowledged (签收) an assignment made more than N days ago."""
+    within = settings.ACKNOWLEDGE_WITHIN_DAYS if within_days is None else within_days
+    return (day - assigned_on).days > within
+
+
+class UrgingLevel:
+    BLUE = "blue"
+    YELLOW = "yellow"
+    RED = "red"
+    RANK = {BLUE: 1, YELLOW: 2, RED: 3}
+
+
+def urging_level(
+    *, status: StatusResult, due_date: dt.date, day: dt.date, due_soon_days: int | None = None
+) -> str | None:
+    """The colour of urging notice (督办单) an item calls for on ``day``, or None: red when
+    overdue, yellow when behind the time-proportional progress (序时进度), blue when the
+    deadline is within URGING_DUE_SOON_DAYS days. Done, closed and claimed-complete items
+    call for none."""
+    soon = settings.URGING_DUE_SOON_DAYS if due_soon_days is None else due_soon_days
+    if not status.is_open:
+        return None
+    if status.overdue_days > 0:
+        return UrgingLevel.RED
+    if status.behind:
+        return UrgingLevel.YELLOW
+    if 0 <= (due_date - day).days <= soon:
+        return UrgingLevel.BLUE
+    return None
 
 
 def _clip(x: float) -> float:

@@ -226,6 +226,13 @@ LEDGER_TODAY = env.get_value(
 RAG_TOLERANCE_PERCENT = env.int("RAG_TOLERANCE_PERCENT", default=15)
 STALE_AFTER_DAYS = env.int("STALE_AFTER_DAYS", default=45)
 
+# The supervision cycle: a unit acknowledges (签收) an assignment within N days, or it is
+# listed as 未签收 and chased in the reminder digest; blue urging notices (督办单) are proposed
+# this many days before the deadline; a notice asks for a reply within N days by default.
+ACKNOWLEDGE_WITHIN_DAYS = env.int("ACKNOWLEDGE_WITHIN_DAYS", default=3)
+URGING_DUE_SOON_DAYS = env.int("URGING_DUE_SOON_DAYS", default=7)
+URGING_REPLY_DAYS = env.int("URGING_REPLY_DAYS", default=5)
+
 # Reminders and summaries.
 REMINDER_WINDOWS = env.list("REMINDER_WINDOWS", cast=int, default=[14, 7, 1])
 ESCALATE_AFTER_DAYS = env.int("ESCALATE_AFTER_DAYS", default=14)

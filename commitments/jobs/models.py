@@ -32,6 +32,7 @@ class EmailKind(models.TextChoices):
     REPORTING_CALL = "reporting_call", _("每月报送通知")
     SUMMARY = "summary", _("进展摘要")
     NO_RECIPIENT = "no_recipient", _("无人可提醒（转督查室）")
+    UNACKNOWLEDGED = "unacknowledged", _("未签收提醒")
 
 
 # Duties, not courtesies: a person cannot opt out of being chased for an overdue item,
@@ -164,6 +165,10 @@ class Notification(models.Model):
         REMINDER_DIGEST = "reminder_digest", _("督办提醒")
         REPORTING_CALL = "reporting_call", _("每月报送通知")
         SUMMARY = "summary", _("进展摘要")
+        ASSIGNMENT = "assignment", _("交办通知")
+        URGING = "urging", _("督办单")
+        INSTRUCTION = "instruction", _("领导批示")
+        EXTENSION = "extension", _("延期审批结果")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待发送")

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from commitments.decorators import supervisor_required
 from commitments.jobs.models import Notification
 from commitments.jobs.outbox import outbox_retry_now
-from commitments.views.base import supervisor_required
 
 State = Notification.State
 

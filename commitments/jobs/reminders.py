@@ -20,13 +20,16 @@ Who is told what:
   STALE_AFTER_DAYS; once per staleness period);
 - the author of an update the supervision office returned (once per update, until someone
   records a newer update on the commitment);
+- the reporters and managers of a unit that has not acknowledged (签收) an assignment within
+  ACKNOWLEDGE_WITHIN_DAYS days: once per assignment (未签收);
 - escalation: overdue past ESCALATE_AFTER_DAYS puts the item in the digest of the lead
   unit's managers and of the supervision office (once per due date). Escalations ride in
   the recipients' own digests rather than in separate emails, so "one email per person per
   run" holds for everyone — a manager with twelve overdue items gets one email listing
   twelve, not twelve emails — and the reporter's own overdue item says it was escalated.
 
-A moved deadline is a new occasion: windows carry the due date, so the new date is
+Closed items (办结销号) and completions waiting for review are not open: nobody is chased
+about them. A moved deadline (an approved extension too) is a new occasion: windows carry the due date, so the new date is
 reminded afresh.
 """
 
@@ -50,8 +53,8 @@ from commitments.jobs.models import EmailKind, Notification, NotificationItem
 from commitments.jobs.outbox import dispatch_on_commit, opted_out, outbox_trouble, wants
 from commitments.jobs.people import Person, directory, display_name
 from commitments.jobs.runlog import job_run_recorded
-from commitments.models import Commitment, ProgressUpdate
-from commitments.rules import LAMPS, Rag
+from commitments.models import Acknowledgement, Commitment, ProgressUpdate
+from commitments.rules import LAMPS, Rag, acknowledgement_late
 from commitments.selectors.states import CommitmentState, commitment_states, end_of_day
 
 Kind = EmailKind
@@ -247,6 +250,18 @@ def _returned_updates(day: dt.date) -> list[dict[str, Any]]:
     )
 
 
+def _unacknowledged(commitments, day: dt.date) -> list[dict[str, Any]]:
+    """Assignments made by ``day`` that their unit has not acknowledged (签收)."""
+    return list(
+        Acknowledgement.objects.filter(
+            commitment__in=commitments,
+            acknowledged_at__isnull=True,
+            superseded_at__isnull=True,
+            assigned_on__lte=day,
+        ).values("pk", "commitment_id", "department_id", "department__name", "assigned_on")
+    )
+
+
 def assigned_commitments():
     """What the jobs chase: commitments still in the report with a lead unit. An unassigned
     one has nobody to remind; assigning it is the office's job, and the dashboard and the
@@ -330,6 +345,19 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
                     candidates.append(
                         Item(uid, cid, Kind.STALE, f"{last_seen.isoformat()}/s{period}", stale_ctx)
                     )
+
+        for ack in _unacknowledged(commitments, day):
+            cid = ack["commitment_id"]
+            st = states[cid]
+            if st.closed or not acknowledgement_late(assigned_on=ack["assigned_on"], day=day):
+                continue
+            ctx = {
+                **_item_context(info[cid], st, day),
+                "assigned_on": ack["assigned_on"].isoformat(),
+                "unit": ack["department__name"],
+            }
+            for uid in d.actors([ack["department_id"]]):
+                candidates.append(Item(uid, cid, Kind.UNACKNOWLEDGED, f"ack{ack['pk']}", ctx))
 
         for r in _returned_updates(day):
             uid = r["author_id"]
@@ -445,6 +473,7 @@ DIGEST_SECTIONS: list[tuple[str, str, str]] = [  # kind, heading, short label fo
     (Kind.ESCALATION, "逾期升级，请督促办理", "逾期升级"),
     (Kind.OVERDUE, "已逾期，请尽快办结并报送进展", "已逾期"),
     (Kind.DUE_SOON, "即将到期", "临近到期"),
+    (Kind.UNACKNOWLEDGED, "已交办未签收，请登录督办台账签收", "未签收"),
     (Kind.RETURNED, "进展被退回，请修改后重新报送", "被退回"),
     (Kind.STALE, "长期未更新进展", "长期未更新"),
 ]
@@ -461,6 +490,8 @@ def _display(ctx: dict[str, Any]) -> dict[str, Any]:
         when, color = f"{ctx['days_since_update']}天未更新", "#555555"
     elif ctx.get("update_as_of"):
         when, color = f"截至{ctx['update_as_of']}的进展", "#555555"
+    elif ctx.get("assigned_on"):
+        when, color = f"{ctx['assigned_on']}交办，未签收", "#c62828"
     else:
         when, color = f"剩{ctx['days_left']}天", "#555555"
     lamp = LAMPS.get(ctx.get("rag"), LAMPS[Rag.NOT_STARTED])

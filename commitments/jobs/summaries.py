@@ -161,13 +161,15 @@ def _previous(
 
 
 def _rag_counts(states: dict[int, CommitmentState], ids) -> dict[str, int]:
-    counts = Counter(states[i].status.rag for i in ids)
+    # Leaders read verified figures: lamps from what the office accepted. A department's
+    # unreviewed claim of completion is counted apart (headline "claimed"), never as done.
+    counts = Counter(states[i].verified.rag for i in ids)
     return {rag: counts.get(rag, 0) for rag in Rag.ORDER}
 
 
 def _average(states: dict[int, CommitmentState], ids) -> float:
     ids = list(ids)
-    return round(sum(states[i].status.percent for i in ids) / len(ids), 1) if ids else 0.0
+    return round(sum(states[i].verified.percent for i in ids) / len(ids), 1) if ids else 0.0
 
 
 def _headline(states: dict[int, CommitmentState], day: dt.date) -> dict[str, Any]:
@@ -177,6 +179,7 @@ def _headline(states: dict[int, CommitmentState], day: dt.date) -> dict[str, Any
         "total": len(ids),
         "rag": rag,
         "completed": rag[Rag.COMPLETED] + rag[Rag.COMPLETED_LATE],
+        "claimed": sum(1 for s in states.values() if s.claim_pending),
         "overdue": rag[Rag.RED],
         "behind": rag[Rag.YELLOW],
         "on_track": rag[Rag.GREEN],
@@ -455,7 +458,7 @@ def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
     # The ledger as XLSX: the same columns and figures as the web export.
     ordered = list(exports.export_queryset(qs))
     rows = exports.ledger_rows(ordered, states)
-    rags = [states[c.pk].status.rag for c in ordered]
+    rags = [states[c.pk].shown.rag for c in ordered]
     xlsx = exports.to_xlsx(rows, rags, title=f"{report.title}任务台账", day=day)
     progress(80)
     name = f"{report.place}{report.year}年政府工作报告台账_{day:%Y%m%d}.xlsx"

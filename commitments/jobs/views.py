@@ -18,11 +18,11 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from commitments import clock
 from commitments.access import can_read_everything
+from commitments.decorators import reader_required
 from commitments.jobs.emails import XLSX_MIMETYPE
 from commitments.jobs.models import Summary
 from commitments.jobs.summaries import current_reports, summary_request
 from commitments.models import Report
-from commitments.views.base import reader_required
 
 
 def _summary(pk: int) -> Summary:

@@ -12,8 +12,20 @@ from commitments.models.ledger import COUNT_UNITS, Commitment, Milestone, Target
 from commitments.models.people import Department, Membership
 from commitments.models.progress import Evidence, ProgressUpdate, TargetReading, evidence_upload_to
 from commitments.models.reports import Report, Section
+from commitments.models.workflow import (
+    Acknowledgement,
+    Closure,
+    ExtensionRequest,
+    Instruction,
+    UrgingNotice,
+)
 
 __all__ = [
+    "Acknowledgement",
+    "Closure",
+    "ExtensionRequest",
+    "Instruction",
+    "UrgingNotice",
     "COUNT_UNITS",
     "Commitment",
     "Department",

@@ -55,6 +55,10 @@ class Commitment(models.Model):
     # and re-seeding then leaves due_date alone.
     parsed_due_date = models.DateField(_("报告所述时限"))
     due_text = models.CharField(_("时限依据"), max_length=50, blank=True)
+    # The deadline before the first granted extension (延期); empty when never extended.
+    # due_date is then the approved deadline: lamps and reminders follow it, while done-late
+    # (逾期完成) is judged against this one.
+    original_due_date = models.DateField(_("原定完成时限"), null=True, blank=True)
     weight = models.PositiveSmallIntegerField(_("权重"), default=1)
     is_public = models.BooleanField(_("公开"), default=True)
     # False when a re-seed no longer finds the sentence; kept with its progress, never deleted.
@@ -76,6 +80,11 @@ class Commitment(models.Model):
                 condition=Q(due_date__gte=F("start_date")), name="commitment_due_after_start"
             ),
             models.CheckConstraint(condition=Q(weight__gte=1), name="commitment_weight_positive"),
+            models.CheckConstraint(
+                condition=Q(original_due_date__isnull=True)
+                | Q(due_date__gte=F("original_due_date")),
+                name="commitment_extension_not_earlier",
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(kind="practical_matter", matter_number__gte=1)
@@ -104,6 +113,17 @@ class Commitment(models.Model):
     def clean(self) -> None:
         if self.start_date and self.due_date and self.due_date < self.start_date:
             raise ValidationError({"due_date": _("完成时限不能早于开始日期。")})
+        if self.original_due_date and self.due_date and self.due_date < self.original_due_date:
+            raise ValidationError(
+                {
+                    "due_date": _("该任务已批准延期，完成时限不能早于原定时限 %(d)s。")
+                    % {"d": self.original_due_date.isoformat()}
+                }
+            )
+
+    @property
+    def is_extended(self) -> bool:
+        return self.original_due_date is not None and self.original_due_date != self.due_date
 
 
 class Target(models.Model):

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Report, Section, Target
-from commitments.rules import Rag, TargetInput, target_fraction
+from commitments.rules import Rag, StatusResult, TargetInput, target_fraction
 from commitments.selectors.sections import chapter_labels, chapter_of
 from commitments.selectors.states import CommitmentState, commitment_states, readings_on
 
@@ -31,13 +31,13 @@ class Group:
     total: int = 0
     weight: int = 0
     weighted_percent: float = 0.0
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Rag.ORDER, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Rag.SHOWN_ORDER, 0))
 
-    def add(self, state: CommitmentState, weight: int) -> None:
+    def add(self, status: StatusResult, weight: int) -> None:
         self.total += 1
         self.weight += weight
-        self.weighted_percent += state.status.percent * weight
-        self.counts[state.status.rag] += 1
+        self.weighted_percent += status.percent * weight
+        self.counts[status.rag] += 1
 
     @property
     def percent(self) -> float:
@@ -69,6 +69,11 @@ class ItemRow:
     commitment: Commitment
     state: CommitmentState
     targets: list[TargetRow] = field(default_factory=list)
+    basis: str = "claimed"
+
+    @property
+    def shown(self) -> StatusResult:
+        return self.state.basis(self.basis)
 
 
 @dataclass
@@ -88,6 +93,15 @@ class Dashboard:
 
     overdue_total: int = 0
     stale_total: int = 0
+    basis: str = "claimed"
+    claimed_pending: int = 0  # 申报完成·待审核: claimed, not yet accepted
+    unacknowledged: list[ItemRow] = field(default_factory=list)  # 未签收 past the allowed days
+    unacknowledged_total: int = 0
+
+    @property
+    def claimed_done(self) -> int:
+        """Every completion claimed: verified_completed + claimed_pending."""
+        return self.verified_completed + self.claimed_pending
 
     @property
     def stale_days(self) -> int:
@@ -121,12 +135,15 @@ def dashboard_build(
     day: dt.date,
     list_limit: int = 15,
     verified_only: bool = False,
+    basis: str = "claimed",
 ) -> Dashboard:
     """The dashboard of ``report`` restricted to ``commitments`` (what the viewer may see,
     or the public ones), as of ``day``. A fixed number of queries.
 
     ``verified_only`` (the public page) shows what the supervision office has accepted,
-    never a department's unreviewed claim."""
+    never a department's unreviewed claim. ``basis`` chooses the figures the lamps and
+    percentages count by for the staff (``verified`` for leaders first, or ``claimed``, where
+    an unreviewed completion counts as 申报完成·待审核, never as done)."""
     qs = commitments.filter(report=report)
     states = commitment_states(qs, day=day)
     if verified_only:
@@ -142,19 +159,22 @@ def dashboard_build(
     rows = list(qs.select_related("lead_unit").order_by("seq"))
     sections = {s.pk: s for s in Section.objects.filter(report=report)}
 
-    by_rag = dict.fromkeys(Rag.ORDER, 0)
+    by_rag = dict.fromkeys(Rag.SHOWN_ORDER, 0)
     weight_total, weighted = 0, 0.0
     chapters: dict[str, Group] = {}
     departments: dict[str, Group] = {}
-    verified_completed = 0
+    verified_completed = claimed_pending = 0
     chapter_names = chapter_labels(sections.values())
+    shown = {pk: s.basis(basis) for pk, s in states.items()}
     for c in rows:
-        state = states[c.pk]
-        by_rag[state.status.rag] += 1
+        state, status = states[c.pk], shown[c.pk]
+        by_rag[status.rag] += 1
         weight_total += c.weight
-        weighted += state.status.percent * c.weight
-        if state.verified.rag in (Rag.COMPLETED, Rag.COMPLETED_LATE):
+        weighted += status.percent * c.weight
+        if state.verified.is_done:
             verified_completed += 1
+        elif state.claim_pending:
+            claimed_pending += 1
         chapter = chapter_of(sections.get(c.section_id), sections)
         if c.kind == Commitment.Kind.MAIN_TARGET:
             key, name = "main", str(_("主要预期目标"))
@@ -162,12 +182,12 @@ def dashboard_build(
             key, name = "other", str(_("其他"))
         else:
             key, name = str(chapter.pk), chapter_names[chapter.pk]
-        chapters.setdefault(key, Group(key=key, name=name)).add(state, c.weight)
+        chapters.setdefault(key, Group(key=key, name=name)).add(status, c.weight)
         if c.lead_unit is not None:
             dkey, dname = str(c.lead_unit_id), c.lead_unit.name
         else:
             dkey, dname = "none", str(_("（未分配）"))
-        departments.setdefault(dkey, Group(key=dkey, name=dname)).add(state, c.weight)
+        departments.setdefault(dkey, Group(key=dkey, name=dname)).add(status, c.weight)
 
     total = len(rows)
     panel = [
@@ -182,11 +202,15 @@ def dashboard_build(
     for t in panel_targets:
         targets_by_c[t.commitment_id].append(t)
     readings = readings_on(
-        [t.pk for t in panel_targets if t.is_measurable], day, verified_only=verified_only
+        [t.pk for t in panel_targets if t.is_measurable],
+        day,
+        verified_only=verified_only or basis == "verified",
     )
 
     def item(c: Commitment) -> ItemRow:
-        return ItemRow(c, states[c.pk], _target_rows(targets_by_c.get(c.pk, []), readings))
+        return ItemRow(
+            c, states[c.pk], _target_rows(targets_by_c.get(c.pk, []), readings), basis=basis
+        )
 
     matters = sorted(
         (item(c) for c in panel if c.kind == Commitment.Kind.PRACTICAL_MATTER),
@@ -196,16 +220,20 @@ def dashboard_build(
         item(c) for c in panel if c.kind == Commitment.Kind.POLLUTION and targets_by_c.get(c.pk)
     ]
     overdue = sorted(
-        (ItemRow(c, states[c.pk]) for c in rows if states[c.pk].status.rag == Rag.RED),
-        key=lambda r: -r.state.status.overdue_days,
+        (ItemRow(c, states[c.pk], basis=basis) for c in rows if shown[c.pk].rag == Rag.RED),
+        key=lambda r: -r.shown.overdue_days,
     )
     stale = sorted(
         (
-            ItemRow(c, states[c.pk])
+            ItemRow(c, states[c.pk], basis=basis)
             for c in rows
-            if states[c.pk].status.stale and states[c.pk].status.is_open
+            if shown[c.pk].stale and shown[c.pk].is_open
         ),
         key=lambda r: r.state.last_update_as_of or dt.date.min,
+    )
+    unacknowledged = sorted(
+        (ItemRow(c, states[c.pk], basis=basis) for c in rows if states[c.pk].acknowledge_late),
+        key=lambda r: r.state.unacknowledged_since or dt.date.min,
     )
 
     chapter_groups = sorted(chapters.values(), key=lambda g: _chapter_sort(g, sections))
@@ -228,6 +256,10 @@ def dashboard_build(
         stale=stale[:list_limit],
         overdue_total=len(overdue),
         stale_total=len(stale),
+        basis=basis,
+        claimed_pending=claimed_pending,
+        unacknowledged=unacknowledged[:list_limit],
+        unacknowledged_total=len(unacknowledged),
     )
 
 

@@ -75,7 +75,8 @@ def ledger_rows(
                 c.responsible_person,
                 c.due_date,
                 state.status.percent,
-                state.status.label,
+                # an unreviewed completion is 申报完成·待审核, never 已完成
+                state.shown.label,
                 _status_label(state.claimed_status),
                 _status_label(state.verified_status),
                 state.last_update_as_of,

@@ -4,6 +4,10 @@ The ledger on a past day is rebuilt from the append-only updates: an update coun
 day D when it describes a day up to D (``as_of <= D``) and had been written by the end
 of D (``created_at``); an acceptance counts when it was given by the end of D.
 Returned updates never count as claims.
+
+The supervision cycle feeds the rules too, as of the same day: the deadline in force and
+the original one (延期), whether a closure (办结销号) stands, whether a reopening came after
+the latest claim, and since when a unit has not acknowledged (签收) its assignment.
 """
 
 from __future__ import annotations
@@ -16,8 +20,23 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from commitments import clock
-from commitments.models import Commitment, ProgressUpdate, Target, TargetReading
-from commitments.rules import ClaimInput, StatusResult, TargetInput, evaluate
+from commitments.models import (
+    Acknowledgement,
+    Closure,
+    Commitment,
+    ProgressUpdate,
+    Target,
+    TargetReading,
+)
+from commitments.rules import (
+    ClaimInput,
+    Rag,
+    StatusResult,
+    TargetInput,
+    acknowledgement_late,
+    evaluate,
+    ledger_status,
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +49,46 @@ class CommitmentState:
     verified_status: str
     last_update_as_of: dt.date | None
     last_verified_as_of: dt.date | None
+    day: dt.date | None = None
+    due_date: dt.date | None = None  # the deadline in force (after an approved extension)
+    original_due_date: dt.date | None = None  # before the first extension; None if never
+    closed_on: dt.date | None = None  # 办结销号, when a closure stands on the day
+    unacknowledged_since: dt.date | None = None  # earliest assignment not yet acknowledged
+
+    @property
+    def shown(self) -> StatusResult:
+        """What the internal ledger and dashboard count by (claimed, with an unreviewed
+        completion as 申报完成·待审核)."""
+        return ledger_status(claimed=self.status, verified=self.verified)
+
+    def basis(self, basis: str) -> StatusResult:
+        """``verified`` (what leaders see first) or the claimed ledger status."""
+        return self.verified if basis == "verified" else self.shown
+
+    @property
+    def claim_pending(self) -> bool:
+        """申报完成·待审核: completion claimed, not yet accepted."""
+        return self.shown.rag == Rag.CLAIMED
+
+    @property
+    def extended(self) -> bool:
+        return self.original_due_date is not None and self.original_due_date != self.due_date
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_on is not None
+
+    @property
+    def unacknowledged(self) -> bool:
+        return self.unacknowledged_since is not None
+
+    @property
+    def acknowledge_late(self) -> bool:
+        return (
+            self.unacknowledged_since is not None
+            and self.day is not None
+            and acknowledgement_late(assigned_on=self.unacknowledged_since, day=self.day)
+        )
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -110,6 +169,31 @@ def readings_on(
     return {pk: _decimal(reading) for pk, reading in rows if reading is not None}
 
 
+def _closure_filter(day: dt.date) -> Q:
+    """A closure standing at the end of ``day``."""
+    cutoff = _known_by(day)
+    if cutoff is None:
+        return Q(reopened_at__isnull=True)
+    return Q(closed_at__lte=cutoff) & (Q(reopened_at__isnull=True) | Q(reopened_at__gt=cutoff))
+
+
+def _reopened_filter(day: dt.date) -> Q:
+    cutoff = _known_by(day)
+    q = Q(reopened_at__isnull=False)
+    return q if cutoff is None else q & Q(reopened_at__lte=cutoff)
+
+
+def _unacknowledged_filter(day: dt.date) -> Q:
+    cutoff = _known_by(day)
+    if cutoff is None:
+        return Q(acknowledged_at__isnull=True, superseded_at__isnull=True)
+    return (
+        Q(assigned_at__lte=cutoff)
+        & (Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gt=cutoff))
+        & (Q(superseded_at__isnull=True) | Q(superseded_at__gt=cutoff))
+    )
+
+
 def commitment_states(
     commitments: QuerySet[Commitment], *, day: dt.date | None = None
 ) -> dict[int, CommitmentState]:
@@ -120,16 +204,28 @@ def commitment_states(
     """
     day = day or clock.today()
     claims, accepted = _claims_on(day), _accepted_on(day)
+    closures = Closure.objects.filter(_closure_filter(day), commitment=OuterRef("pk"))
+    reopenings = Closure.objects.filter(_reopened_filter(day), commitment=OuterRef("pk"))
+    pending_acks = Acknowledgement.objects.filter(
+        _unacknowledged_filter(day), commitment=OuterRef("pk")
+    ).order_by("assigned_on")
     rows = commitments.order_by().annotate(
         c_as_of=_latest(claims, "as_of"),
         c_status=_latest(claims, "claimed_status"),
         c_percent=_latest(claims, "percent"),
+        c_created=_latest(claims, "created_at"),
         v_as_of=_latest(accepted, "as_of"),
         v_status=_latest(accepted, "claimed_status"),
         v_percent=_latest(accepted, "percent"),
+        v_created=_latest(accepted, "created_at"),
+        closed_on=Subquery(closures.values("closed_on")[:1]),
+        reopened_at=Subquery(reopenings.order_by("-reopened_at").values("reopened_at")[:1]),
+        ack_since=Subquery(pending_acks.values("assigned_on")[:1]),
     ).values(
-        "pk", "start_date", "due_date",
-        "c_as_of", "c_status", "c_percent", "v_as_of", "v_status", "v_percent",
+        "pk", "start_date", "due_date", "original_due_date",
+        "c_as_of", "c_status", "c_percent", "c_created",
+        "v_as_of", "v_status", "v_percent", "v_created",
+        "closed_on", "reopened_at", "ack_since",
     )  # fmt: skip
     rows = list(rows)
     ids = [r["pk"] for r in rows]
@@ -166,14 +262,37 @@ def commitment_states(
     for r in rows:
         claim = _claim(r["c_as_of"], r["c_status"], r["c_percent"])
         vclaim = _claim(r["v_as_of"], r["v_status"], r["v_percent"])
-        common = {"day": day, "start_date": r["start_date"], "due_date": r["due_date"]}
+        reopened_at = _datetime(r["reopened_at"])
+        closed_on = _date(r["closed_on"]) if r["closed_on"] is not None else None
+        common = {
+            "day": day,
+            "start_date": r["start_date"],
+            "due_date": r["due_date"],
+            "original_due_date": r["original_due_date"],
+            "closed": closed_on is not None,
+        }
         states[r["pk"]] = CommitmentState(
-            status=evaluate(targets=claimed_targets.get(r["pk"], []), claim=claim, **common),
-            verified=evaluate(targets=verified_targets.get(r["pk"], []), claim=vclaim, **common),
+            status=evaluate(
+                targets=claimed_targets.get(r["pk"], []),
+                claim=claim,
+                reopened=_after(reopened_at, r["c_created"]),
+                **common,
+            ),
+            verified=evaluate(
+                targets=verified_targets.get(r["pk"], []),
+                claim=vclaim,
+                reopened=_after(reopened_at, r["v_created"]),
+                **common,
+            ),
             claimed_status=r["c_status"] or "",
             verified_status=r["v_status"] or "",
             last_update_as_of=r["c_as_of"],
             last_verified_as_of=r["v_as_of"],
+            day=day,
+            due_date=r["due_date"],
+            original_due_date=r["original_due_date"],
+            closed_on=closed_on,
+            unacknowledged_since=_date(r["ack_since"]) if r["ack_since"] is not None else None,
         )
     return states
 
@@ -182,6 +301,21 @@ def _claim(as_of, status, percent) -> ClaimInput | None:
     if as_of is None:
         return None
     return ClaimInput(as_of=_date(as_of), status=status, percent=_decimal(percent))
+
+
+def _datetime(v) -> dt.datetime | None:
+    # SQLite hands subquery datetimes back as strings.
+    if v is None or isinstance(v, dt.datetime):
+        return v
+    parsed = dt.datetime.fromisoformat(str(v))
+    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt.UTC)
+
+
+def _after(reopened_at: dt.datetime | None, claim_created) -> bool:
+    """A reopening came after the claim was written: the claim's completion no longer stands."""
+    if reopened_at is None or claim_created is None:
+        return False
+    return reopened_at > _datetime(claim_created)
 
 
 def _decimal(v) -> Decimal | None:

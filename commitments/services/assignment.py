@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from commitments.models import Commitment, Department, Milestone
+from commitments.services.workflow import acknowledgements_sync
 
 
 def commitment_assign(
@@ -24,7 +25,8 @@ def commitment_assign(
     start_date: dt.date,
     due_date: dt.date,
 ) -> Commitment:
-    """Set who is responsible and by when (明责任、定时限). Recorded in the history."""
+    """Set who is responsible and by when (明责任、定时限). Recorded in the history. A unit
+    newly on the item waits for its acknowledgement (签收)."""
     co_units = [d for d in co_units if lead_unit is None or d.pk != lead_unit.pk]
     with transaction.atomic():
         commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
@@ -37,6 +39,7 @@ def commitment_assign(
         commitment.save()
         if {d.pk for d in commitment.co_units.all()} != {d.pk for d in co_units}:
             commitment.co_units.set(co_units)
+        acknowledgements_sync(commitment=commitment, by=by)
     return commitment
 
 
@@ -72,6 +75,8 @@ def commitments_bulk_assign(
             c.full_clean()
             c._history_user = by
             c.save()
+            if lead_unit is not None:
+                acknowledgements_sync(commitment=c, by=by)
     return len(rows)
 
 

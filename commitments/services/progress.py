@@ -18,8 +18,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments.models import Commitment, Evidence, ProgressUpdate, Target, TargetReading
+from commitments.models import (
+    Commitment,
+    Evidence,
+    Instruction,
+    ProgressUpdate,
+    Target,
+    TargetReading,
+    UrgingNotice,
+)
 from commitments.rules import TargetInput, percent_of
+from commitments.services import workflow
 from commitments.validators import evidence_file_check, reading_check, update_as_of_check
 
 
@@ -38,6 +47,8 @@ def progress_update_record(
     created_at: dt.datetime | None = None,
     is_demo: bool = False,
     check_as_of: bool = True,
+    answers: Iterable[UrgingNotice] = (),
+    responds_to: Iterable[Instruction] = (),
 ) -> ProgressUpdate:
     """Append one progress update with its readings and evidence.
 
@@ -45,6 +56,10 @@ def progress_update_record(
     (what the status rules do too) and taken as reported otherwise. Two people updating
     the same commitment at once both keep their work: nothing here reads-then-writes a
     shared row, every update is a new row.
+
+    ``answers`` are urging notices (督办单) this update replies to (it closes them);
+    ``responds_to`` are leaders' instructions (批示) it reports on. A closed item (办结销号)
+    takes no update until the office reopens it.
     """
     readings = dict(readings or {})
     files, links = list(files), [link.strip() for link in links if link.strip()]
@@ -70,6 +85,13 @@ def progress_update_record(
             errors.setdefault("files", []).extend(e.messages)
     if corrects is not None and corrects.commitment_id != commitment.pk:
         errors.setdefault("__all__", []).append(_("只能更正同一任务的进展。"))
+    answers, responds_to = list(answers), list(responds_to)
+    if any(x.commitment_id != commitment.pk for x in [*answers, *responds_to]):
+        errors.setdefault("__all__", []).append(_("督办单或批示不属于该任务。"))
+    if not is_demo and workflow.is_closed(commitment):
+        errors.setdefault("__all__", []).append(
+            _("该任务已办结销号，不能再填报进展；如需补充，请联系督查室重新打开。")
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -119,6 +141,10 @@ def progress_update_record(
             ev = Evidence(update=update, link=link[:500])
             ev.full_clean(exclude=["update"])
             ev.save()
+        for notice in answers:
+            workflow.urging_answer(notice=notice, by=author, update=update)
+        for instruction in responds_to:
+            workflow.instruction_respond(instruction=instruction, update=update)
     return update
 
 
@@ -150,14 +176,19 @@ def _review(
 def update_review_accept(
     *, update: ProgressUpdate, reviewer, comment: str = "", now: dt.datetime | None = None
 ) -> bool:
-    """Accept a submitted update. False when someone else reviewed it first."""
-    return _review(
-        update=update,
-        reviewer=reviewer,
-        state=ProgressUpdate.Review.ACCEPTED,
-        comment=comment.strip(),
-        now=now,
-    )
+    """Accept a submitted update. False when someone else reviewed it first. Accepting a
+    completion that is the latest claim closes the item (办结销号)."""
+    with transaction.atomic():
+        won = _review(
+            update=update,
+            reviewer=reviewer,
+            state=ProgressUpdate.Review.ACCEPTED,
+            comment=comment.strip(),
+            now=now,
+        )
+        if won:
+            workflow.commitment_close(update=update, by=reviewer, now=now)
+    return won
 
 
 def update_review_return(

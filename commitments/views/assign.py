@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from commitments.decorators import supervisor_required
 from commitments.forms import (
     AssignForm,
     MilestoneForm,
 )
+from commitments.jobs import notices
 from commitments.models import (
     Milestone,
 )
 from commitments.services import assignment
-from commitments.views.base import commitment_or_403, safe_next, supervisor_required
+from commitments.views.base import commitment_or_403, safe_next
 
 
 @supervisor_required
@@ -26,15 +29,18 @@ def commitment_assign(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = commitment_or_403(request, pk)
     form = AssignForm(request.POST or None, instance=commitment)
     if request.method == "POST" and form.is_valid():
-        assignment.commitment_assign(
-            commitment=commitment,
-            by=request.user,
-            lead_unit=form.cleaned_data["lead_unit"],
-            co_units=form.cleaned_data["co_units"],
-            responsible_person=form.cleaned_data["responsible_person"],
-            start_date=form.cleaned_data["start_date"],
-            due_date=form.cleaned_data["due_date"],
-        )
+        with transaction.atomic():
+            assignment.commitment_assign(
+                commitment=commitment,
+                by=request.user,
+                lead_unit=form.cleaned_data["lead_unit"],
+                co_units=form.cleaned_data["co_units"],
+                responsible_person=form.cleaned_data["responsible_person"],
+                start_date=form.cleaned_data["start_date"],
+                due_date=form.cleaned_data["due_date"],
+            )
+            # 交办通知: a unit newly on the item is told at once and asked to acknowledge.
+            notices.assignment_notify(commitments=[commitment])
         messages.success(request, _("责任分工和时限已保存。"))
         return redirect("commitment", pk=pk)
     if request.method == "POST":

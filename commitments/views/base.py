@@ -1,63 +1,27 @@
-"""Shared by the screens: who may use which screen (decorators built on the rules in
-``commitments.access``), which report and day a screen shows,
-where to go back to after a form."""
+"""Shared by the screens: which report and day a screen shows, where to go back to after a
+form, the commitment a URL names (who may open which screen: commitments.decorators)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
-from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render, resolve_url
+from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
-from django_htmx.http import HttpResponseClientRedirect
 
 from commitments import clock
-from commitments.access import can_read_everything, can_supervise, can_use_staff_ui, can_view
+from commitments.access import (
+    can_view,
+    roles_of,
+)
 from commitments.models import (
     Commitment,
     Report,
 )
-
-
-def role_required(
-    rule: Callable[[AbstractBaseUser | AnonymousUser], bool], refusal: str | None = None
-) -> Callable:
-    """A view decorator from a rule of ``commitments.access``: anonymous users are sent to
-    log in (an htmx request is told to send the whole page there), users the rule refuses
-    get 403 before the view runs, so a refused write never reaches a form or a service."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not request.user.is_authenticated:
-                if request.htmx:
-                    # A partial swap would put the login page inside the table; send the
-                    # browser there instead (the session ran out while the page was open).
-                    url = f"{resolve_url(settings.LOGIN_URL)}?next={quote(request.htmx.current_url_abs_path or '/')}"
-                    return HttpResponseClientRedirect(url)
-                return redirect_to_login(request.get_full_path())
-            if not rule(request.user):
-                raise PermissionDenied(refusal) if refusal else PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-# The three families of screens. Every view of the staff UI wears exactly one of these.
-staff_required = role_required(can_use_staff_ui, _("您没有使用督办台账的权限。"))  # any role
-supervisor_required = role_required(can_supervise)  # the supervision office (督查室)
-reader_required = role_required(can_read_everything)  # leaders and the supervision office
 
 
 def current_report(request: HttpRequest) -> Report | None:
@@ -81,6 +45,17 @@ def as_of_day(request: HttpRequest) -> dt.date:
     except ValueError:
         return today
     return min(day, today)
+
+
+def figures_basis(request: HttpRequest) -> str:
+    """Which figures the ledger and dashboard count by: ``verified`` (what the office
+    accepted; leaders see these first) or ``claimed`` (what departments report, with an
+    unreviewed completion as 申报完成·待审核). ?basis= switches."""
+    raw = request.GET.get("basis", "")
+    if raw in ("claimed", "verified"):
+        return raw
+    roles = roles_of(request.user)
+    return "verified" if roles.leader and not roles.supervisor else "claimed"
 
 
 def safe_next(request: HttpRequest, default: str) -> str:

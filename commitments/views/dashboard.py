@@ -10,12 +10,13 @@ from commitments import clock
 from commitments.access import (
     visible_commitments,
 )
+from commitments.decorators import staff_required
 from commitments.models import (
     Commitment,
     Report,
 )
 from commitments.selectors.dashboard import dashboard_build
-from commitments.views.base import as_of_day, current_report, no_report_page, staff_required
+from commitments.views.base import as_of_day, current_report, figures_basis, no_report_page
 
 
 @staff_required
@@ -29,6 +30,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         report=report,
         commitments=visible_commitments(request.user, Commitment.objects.all()),
         day=day,
+        basis=figures_basis(request),
     )
     context = {
         "board": board,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from commitments.decorators import supervisor_required
 from commitments.forms import ReportImportForm
 from commitments.ingest import ReportFormatError
 from commitments.ingest.review import CorrectionError, apply_corrections
@@ -28,7 +29,6 @@ from commitments.services.imports import (
     import_set_place,
     import_undo,
 )
-from commitments.views.base import supervisor_required
 
 # What a part of a report is about (ParsedSection.role), as the review screen names it.
 PART_ROLES = [

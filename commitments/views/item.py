@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -17,11 +18,29 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
 from commitments import clock
-from commitments.access import can_assign, can_review, can_update
+from commitments.access import (
+    can_acknowledge,
+    can_assign,
+    can_decide_extension,
+    can_instruct,
+    can_reopen,
+    can_request_extension,
+    can_review,
+    can_update,
+    can_urge,
+    roles_of,
+)
+from commitments.decorators import staff_required
 from commitments.forms import (
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    InstructionForm,
     MilestoneForm,
     ProgressUpdateForm,
+    ReopenForm,
     ReturnForm,
+    UrgingAnswerForm,
+    UrgingIssueForm,
 )
 from commitments.models import (
     Commitment,
@@ -31,11 +50,12 @@ from commitments.models import (
     Target,
     TargetReading,
 )
-from commitments.rules import TargetInput, target_fraction
+from commitments.rules import TargetInput, target_fraction, urging_level
 from commitments.selectors.sections import report_chapter_labels, section_label
 from commitments.selectors.states import commitment_states, readings_on
+from commitments.selectors.workflow import ItemWorkflow, item_workflow
 from commitments.services import progress
-from commitments.views.base import as_of_day, commitment_or_403, staff_required
+from commitments.views.base import as_of_day, commitment_or_403
 
 
 def _timeline(commitment: Commitment) -> list[ProgressUpdate]:
@@ -176,9 +196,11 @@ def _detail_context(
     targets = list(commitment.targets.order_by("order"))
     timeline = _timeline(commitment)
     state = commitment_states(Commitment.objects.filter(pk=commitment.pk), day=day)[commitment.pk]
-    may_update = can_update(request.user, commitment)
+    wf = item_workflow(commitment)
+    may_update = can_update(request.user, commitment) and wf.closure is None
     if form is None and may_update:
-        form = _prefilled_form(request, commitment, targets, timeline)
+        form = _prefilled_form(request, commitment, targets, timeline, wf)
+    units = roles_of(request.user).department_ids
     chapter = commitment.section
     topic = None
     if chapter.level == "topic":
@@ -206,10 +228,51 @@ def _detail_context(
         "return_form": ReturnForm(),
         "milestone_form": MilestoneForm(prefix="m"),
         "today": clock.today(),
+        # the supervision cycle (督办流程)
+        "wf": wf,
+        "my_pending_acks": [
+            a for a in wf.acknowledgements if a.is_pending and a.department_id in units
+        ],
+        "may_acknowledge": can_acknowledge(request.user, commitment),
+        "may_ask_extension": can_request_extension(request.user, commitment)
+        and wf.pending_extension is None
+        and wf.closure is None,
+        "may_decide_extension": can_decide_extension(request.user),
+        "may_urge": can_urge(request.user) and wf.closure is None and commitment.lead_unit_id,
+        "my_unit_ids": units,
+        # leaders read what the office verified first
+        "leader_first": roles_of(request.user).leader and not roles_of(request.user).supervisor,
+        "may_instruct": can_instruct(request.user),
+        "may_reopen": can_reopen(request.user),
+        "extension_form": ExtensionRequestForm(),
+        "decision_form": ExtensionDecisionForm(),
+        "urging_form": UrgingIssueForm(
+            initial={
+                "level": _suggested_level(state, day),
+                "reply_by": clock.today() + dt.timedelta(days=settings.URGING_REPLY_DAYS),
+            }
+        ),
+        "answer_form": UrgingAnswerForm(),
+        "instruction_form": InstructionForm(),
+        "reopen_form": ReopenForm(),
     }
 
 
-def _prefilled_form(request, commitment, targets, timeline) -> ProgressUpdateForm:
+def _suggested_level(state, day: dt.date) -> str:
+    return urging_level(status=state.shown, due_date=state.due_date, day=day) or "blue"
+
+
+def _answerable(request: HttpRequest, commitment: Commitment, wf: ItemWorkflow) -> dict:
+    """What the user's update on this item may answer: notices sent to their unit, and the
+    leaders' instructions when they are in the lead unit."""
+    units = roles_of(request.user).department_ids
+    return {
+        "open_notices": [n for n in wf.open_notices if n.department_id in units],
+        "open_instructions": wf.unanswered_instructions if commitment.lead_unit_id in units else [],
+    }
+
+
+def _prefilled_form(request, commitment, targets, timeline, wf) -> ProgressUpdateForm:
     initial = {"as_of": clock.today()}
     raw = request.GET.get("corrects", "")
     if raw.isdigit():
@@ -224,7 +287,12 @@ def _prefilled_form(request, commitment, targets, timeline) -> ProgressUpdateFor
                 percent=wrong.percent,
                 **{f"target_{r.target_id}": r.value.normalize() for r in wrong.readings.all()},
             )
-    return ProgressUpdateForm(commitment=commitment, targets=targets, initial=initial)
+    return ProgressUpdateForm(
+        commitment=commitment,
+        targets=targets,
+        initial=initial,
+        **_answerable(request, commitment, item_workflow(commitment) if wf is None else wf),
+    )
 
 
 @staff_required
@@ -245,7 +313,13 @@ def update_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return redirect(reverse("commitment", args=[pk]) + "#record")
     targets = list(commitment.targets.order_by("order"))
-    form = ProgressUpdateForm(request.POST, request.FILES, commitment=commitment, targets=targets)
+    form = ProgressUpdateForm(
+        request.POST,
+        request.FILES,
+        commitment=commitment,
+        targets=targets,
+        **_answerable(request, commitment, item_workflow(commitment)),
+    )
     corrects = None
     if form.is_valid():
         if form.cleaned_data.get("corrects"):
@@ -265,6 +339,8 @@ def update_create(request: HttpRequest, pk: int) -> HttpResponse:
                 files=form.cleaned_data["files"],
                 links=form.cleaned_data["links"],
                 corrects=corrects,
+                answers=form.cleaned_data.get("answers") or (),
+                responds_to=form.cleaned_data.get("responds_to") or (),
             )
         except ValidationError as e:
             _errors_to_form(form, e)

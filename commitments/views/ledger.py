@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,28 +20,25 @@ from django.views.decorators.http import require_GET, require_POST
 from commitments import clock
 from commitments.access import (
     can_assign,
+    can_instruct,
     visible_commitments,
 )
+from commitments.decorators import staff_required, supervisor_required
 from commitments.filters import LedgerFilter
 from commitments.forms import (
     BulkAssignForm,
 )
+from commitments.jobs import notices
 from commitments.models import (
     Commitment,
     Report,
 )
-from commitments.rules import Rag
+from commitments.rules import Rag, StatusResult
 from commitments.selectors.exports import export_queryset, ledger_rows, to_csv, to_xlsx
 from commitments.selectors.sections import report_chapter_labels, section_label
 from commitments.selectors.states import CommitmentState, commitment_states
 from commitments.services import assignment
-from commitments.views.base import (
-    current_report,
-    no_report_page,
-    safe_next,
-    staff_required,
-    supervisor_required,
-)
+from commitments.views.base import current_report, figures_basis, no_report_page, safe_next
 
 PAGE_SIZE = 50
 
@@ -54,16 +52,24 @@ class LedgerView:
     states: dict[int, CommitmentState]
     rag_counts: list[tuple[str, str, int]]
     queryset: QuerySet[Commitment]  # the database-filterable part of the view
+    basis: str = "claimed"  # "verified": lamps from what the office accepted (leaders' default)
+    verified_done: int = 0  # 审核确认完成
+    claimed_pending: int = 0  # 申报完成·待审核 — with verified_done, all claimed completions
+    unacknowledged: int = 0  # 未签收 (past ACKNOWLEDGE_WITHIN_DAYS)
+
+    @property
+    def claimed_done(self) -> int:
+        return self.verified_done + self.claimed_pending
 
 
-def _sort_key(sort: str, meta: dict, states: dict[int, CommitmentState]):
-    rag_rank = {rag: i for i, rag in enumerate(Rag.ORDER)}
+def _sort_key(sort: str, meta: dict, shown: dict[int, StatusResult]):
+    rag_rank = {rag: i for i, rag in enumerate(Rag.SHOWN_ORDER)}
     keys = {
         "code": lambda pk: meta[pk][0],
         "due": lambda pk: (meta[pk][1], meta[pk][0]),
-        "percent": lambda pk: (-states[pk].status.percent, meta[pk][0]),
-        "-percent": lambda pk: (states[pk].status.percent, meta[pk][0]),
-        "rag": lambda pk: (rag_rank[states[pk].status.rag], meta[pk][0]),
+        "percent": lambda pk: (-shown[pk].percent, meta[pk][0]),
+        "-percent": lambda pk: (shown[pk].percent, meta[pk][0]),
+        "rag": lambda pk: (rag_rank[shown[pk].rag], meta[pk][0]),
         "unit": lambda pk: (meta[pk][2] is None, meta[pk][2] or "", meta[pk][0]),
     }
     return keys.get(sort, keys["code"])
@@ -81,6 +87,8 @@ def ledger_query(request: HttpRequest, report: Report) -> LedgerView:
     day = min(data.get("as_of") or today, today)
 
     states = commitment_states(qs, day=day)
+    basis = figures_basis(request)
+    shown = {pk: st.basis(basis) for pk, st in states.items()}
     meta = {
         pk: (seq, due, unit)
         for pk, seq, due, unit in qs.order_by().values_list(
@@ -89,24 +97,31 @@ def ledger_query(request: HttpRequest, report: Report) -> LedgerView:
     }
     ids = list(meta)
     if data.get("overdue"):
-        ids = [pk for pk in ids if states[pk].status.overdue_days > 0 and states[pk].status.is_open]
+        ids = [pk for pk in ids if shown[pk].overdue_days > 0 and shown[pk].is_open]
     if data.get("stale"):
-        ids = [pk for pk in ids if states[pk].status.stale and states[pk].status.is_open]
-    counts = dict.fromkeys(Rag.ORDER, 0)
+        ids = [pk for pk in ids if shown[pk].stale and shown[pk].is_open]
+    counts = dict.fromkeys(Rag.SHOWN_ORDER, 0)
     for pk in ids:
-        counts[states[pk].status.rag] += 1
+        counts[shown[pk].rag] += 1
+    verified_done = sum(1 for pk in ids if states[pk].verified.is_done)
+    claimed_pending = sum(1 for pk in ids if states[pk].claim_pending)
+    unacknowledged = sum(1 for pk in ids if states[pk].acknowledge_late)
     if data.get("rag"):
         wanted = set(data["rag"])
-        ids = [pk for pk in ids if states[pk].status.rag in wanted]
-    ids.sort(key=_sort_key(data.get("sort") or "code", meta, states))
+        ids = [pk for pk in ids if shown[pk].rag in wanted]
+    ids.sort(key=_sort_key(data.get("sort") or "code", meta, shown))
     return LedgerView(
         report=report,
         filter=f,
         day=day,
         ids=ids,
         states=states,
-        rag_counts=[(rag, str(Rag.labels[rag]), counts[rag]) for rag in Rag.ORDER],
+        rag_counts=[(rag, str(Rag.labels[rag]), counts[rag]) for rag in Rag.SHOWN_ORDER],
         queryset=qs,
+        basis=basis,
+        verified_done=verified_done,
+        claimed_pending=claimed_pending,
+        unacknowledged=unacknowledged,
     )
 
 
@@ -124,6 +139,7 @@ def _ledger_page(view: LedgerView, number: str | None) -> tuple[Page, list[Commi
     for c in commitments:
         c.state = view.states[c.pk]
         c.chapter_label = section_label(c.section, chapters)
+        c.shown = c.state.basis(view.basis)
     return page, commitments
 
 
@@ -146,6 +162,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         "day": view.day,
         "is_today": view.day == clock.today(),
         "can_bulk_assign": supervisor,
+        "can_bulk_instruct": can_instruct(request.user),
         "bulk_form": BulkAssignForm(commitments=Commitment.objects.none()) if supervisor else None,
         "query": request.GET.urlencode(),
     }
@@ -167,7 +184,7 @@ def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
     rows = ledger_rows(commitments, view.states)
     stem = f"台账-{report.place}{report.year}-{view.day:%Y%m%d}"
     if fmt == "xlsx":
-        rags = [view.states[c.pk].status.rag for c in commitments]
+        rags = [view.states[c.pk].shown.rag for c in commitments]
         body = to_xlsx(rows, rags, title=report.title, day=view.day)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
@@ -195,13 +212,16 @@ def ledger_bulk_assign(request: HttpRequest) -> HttpResponse:
             for e in errors:
                 messages.error(request, e)
         return redirect(back)
+    chosen = Commitment.objects.filter(pk__in=[c.pk for c in form.cleaned_data["ids"]])
     try:
-        n = assignment.commitments_bulk_assign(
-            commitments=Commitment.objects.filter(pk__in=[c.pk for c in form.cleaned_data["ids"]]),
-            by=request.user,
-            lead_unit=form.cleaned_data["lead_unit"],
-            due_date=form.cleaned_data["due_date"],
-        )
+        with transaction.atomic():
+            n = assignment.commitments_bulk_assign(
+                commitments=chosen,
+                by=request.user,
+                lead_unit=form.cleaned_data["lead_unit"],
+                due_date=form.cleaned_data["due_date"],
+            )
+            notices.assignment_notify(commitments=chosen)
     except ValidationError as e:
         for m in e.messages:
             messages.error(request, m)

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from commitments import clock
-from commitments.access import can_read_everything, visible_commitments
+from commitments.access import can_read_everything, roles_of, visible_commitments
+from commitments.decorators import staff_required, supervisor_required
 from commitments.forms import (
     ReturnForm,
 )
@@ -23,8 +24,9 @@ from commitments.models import (
 )
 from commitments.rules import Rag
 from commitments.selectors.states import commitment_states
+from commitments.selectors.workflow import inbox_work
 from commitments.services import progress
-from commitments.views.base import current_report, safe_next, staff_required, supervisor_required
+from commitments.views.base import current_report, safe_next
 
 REVIEW_PAGE_SIZE = 20
 
@@ -126,7 +128,9 @@ def update_return(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    """我的待办: updates returned to me that I have not corrected yet."""
+    """我的待办: updates returned to me that I have not corrected yet; tasks my units must
+    acknowledge (签收), urging notices to answer, leaders' instructions to carry out, my
+    extension requests; for the office, extension requests to decide."""
     returned = (
         _review_queryset()
         .filter(
@@ -149,4 +153,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
         for c in attention:
             c.state = states[c.pk]
-    return render(request, "commitments/inbox.html", {"returned": returned, "attention": attention})
+    roles = roles_of(request.user)
+    work = inbox_work(department_ids=roles.department_ids, supervisor=roles.supervisor)
+    return render(
+        request,
+        "commitments/inbox.html",
+        {"returned": returned, "attention": attention, "work": work, "today": clock.today()},
+    )

@@ -168,6 +168,17 @@ def test_an_unreviewed_claim_is_never_called_newly_completed(ledger):
     line = next(x for x in second.text.splitlines() if code in x)
     assert "申报完成（待审核）" in line and "新完成" not in line
     assert "申报完成（待审核）" in second.html
+    # the headline leaders read counts verified completions; the claim stands apart
+    first_headline = second.figures["headline"]
+    assert first_headline["claimed"] == 1
+    assert first_headline["completed"] == sum(
+        1 for u in ledger["report"].commitments.all() if _verified_done(u)
+    )
+    assert "另有 1 项申报完成·待审核" in second.html
+
+
+def _verified_done(commitment) -> bool:
+    return commitment.updates.filter(claimed_status="completed", review_state="accepted").exists()
 
 
 def test_the_ledger_is_attached_as_xlsx(ledger):

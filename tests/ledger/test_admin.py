@@ -12,16 +12,22 @@ from django.urls import reverse
 
 from commitments.admin import ProgressUpdateAdmin
 from commitments.models import (
+    Acknowledgement,
+    Closure,
     Commitment,
     Department,
     Evidence,
+    ExtensionRequest,
+    Instruction,
     Membership,
     Milestone,
     ProgressUpdate,
     Report,
+    ReportImport,
     Section,
     Target,
     TargetReading,
+    UrgingNotice,
 )
 from tests.support.factories import DepartmentFactory, UserFactory
 from tests.support.html import form_data, parse
@@ -61,7 +67,39 @@ def one_of_each(anyang, some_update) -> dict[type, object]:
     evidence = Evidence.objects.create(
         update=some_update, link="https://example.gov.cn/yangli.pdf", original_name="样例佐证.pdf"
     )
+    office = UserFactory(username="yangli-office")
+    day = dt.date(2017, 6, 1)
+    ack = Acknowledgement.objects.create(
+        commitment=c, department=dept, role="lead", assigned_on=day, assigned_by=office
+    )
+    ext = ExtensionRequest.objects.create(
+        commitment=c,
+        requested_by=office,
+        requested_on=day,
+        due_date_before=c.due_date,
+        requested_due_date=c.due_date + dt.timedelta(days=60),
+        reason="样例延期理由：征迁未完成",
+    )
+    notice = UrgingNotice.objects.create(
+        commitment=c, department=dept, level="yellow", message="样例督办事项",
+        issued_by=office, issued_on=day, reply_by=day + dt.timedelta(days=7),
+    )  # fmt: skip
+    instruction = Instruction.objects.create(
+        commitment=c, author=office, text="样例批示：加快进度", created_on=day
+    )
+    closure = Closure.objects.create(
+        commitment=c, update=some_update, closed_by=office, closed_on=day
+    )
+    draft = ReportImport.objects.create(
+        source="2017年样例市政府工作报告".encode(), source_name="样例报告.txt", created_by=office
+    )
     return {
+        Acknowledgement: ack,
+        ExtensionRequest: ext,
+        UrgingNotice: notice,
+        Instruction: instruction,
+        Closure: closure,
+        ReportImport: draft,
         Report: anyang,
         Section: anyang.sections.filter(level="chapter").order_by("order").first(),
         Department: dept,
@@ -96,6 +134,16 @@ def _cases():
         (Evidence, lambda o: "样例佐证", None, None, lambda o: "样例佐证.pdf"),
         (TargetReading, lambda o: o.update.commitment.code, None, None,
          lambda o: o.target.metric),
+        (Acknowledgement, lambda o: "样例档案", {"role__exact": "lead"}, {"role__exact": "co"},
+         lambda o: o.commitment.code),
+        (ExtensionRequest, lambda o: "样例延期理由", {"state__exact": "pending"},
+         {"state__exact": "granted"}, lambda o: o.commitment.code),
+        (UrgingNotice, lambda o: "样例督办事项", {"level__exact": "yellow"},
+         {"level__exact": "red"}, lambda o: o.commitment.code),
+        (Instruction, lambda o: "样例批示", None, None, lambda o: o.commitment.code),
+        (Closure, lambda o: o.commitment.code, None, None, lambda o: o.commitment.code),
+        (ReportImport, lambda o: "样例报告", {"state__exact": "draft"},
+         {"state__exact": "published"}, lambda o: "样例报告.txt"),
     ]  # fmt: skip
 
 

@@ -145,12 +145,13 @@ def test_dashboard_as_of_a_past_day(cast):
     before = client.get("/dashboard/", {"as_of": "2017-08-01"}).content.decode()
     assert "历史回溯" in before and "历史回溯" not in now.split('id="board"')[1]
 
-    def completed_count(body: str) -> int:
+    def claimed_count(body: str) -> int:
+        # not reviewed: 申报完成·待审核, never 已完成
         legend = body[body.index('class="legend"') :]
-        item = legend[legend.index('lamp-completed"') :]
+        item = legend[legend.index('lamp-claimed"') :]
         return int(item.split("<b>")[1].split("</b>")[0])
 
-    assert completed_count(now) == completed_count(before) + 1
+    assert claimed_count(now) == claimed_count(before) + 1
 
 
 def test_dashboard_as_of_partial_for_htmx(cast):

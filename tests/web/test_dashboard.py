@@ -12,6 +12,7 @@ import time_machine
 from commitments.models import Commitment, Target
 from commitments.rules import Rag
 from commitments.selectors.dashboard import dashboard_build
+from commitments.services.progress import update_review_accept
 from tests.support.factories import (
     CommitmentFactory,
     DepartmentFactory,
@@ -33,7 +34,7 @@ def test_totals_match_a_ledger_counted_by_hand(cast):
     """Six commitments written so that each shows a different lamp on 30 September
     (74.7% of the year gone): the expected figures below are counted by hand from what
     the test wrote, not from the selector."""
-    report = ReportFactory(city="样例市")
+    report = ReportFactory(place="样例市")
     one = SectionFactory(report=report, key="2.1", label="（一）", title="甲章", order=1)
     two = SectionFactory(report=report, key="2.2", label="（二）", title="乙章", order=2)
     roads, water = DepartmentFactory(name="样例交通局"), DepartmentFactory(name="样例水利局")
@@ -47,13 +48,20 @@ def test_totals_match_a_ledger_counted_by_hand(cast):
     behind = item(two, water)
     not_started = item(two, water, start_date=dt.date(2017, 9, 20))
     late = item(two, None, due_date=dt.date(2017, 6, 30))
-    record(done, cast.reporter, as_of=dt.date(2017, 9, 1), status="completed", percent=None)
+    accepted = record(
+        done, cast.reporter, as_of=dt.date(2017, 9, 1), status="completed", percent=None
+    )
     record(on_track, cast.reporter, as_of=dt.date(2017, 9, 25), percent="70")
     record(behind, cast.reporter, as_of=dt.date(2017, 9, 25), percent="30")
     record(
         not_started, cast.reporter, as_of=dt.date(2017, 9, 25), status="not_started", percent=None
     )
-    record(late, cast.reporter, as_of=dt.date(2017, 7, 15), status="completed", percent=None)
+    accepted_late = record(
+        late, cast.reporter, as_of=dt.date(2017, 7, 15), status="completed", percent=None
+    )
+    # a completion counts as done once the office accepts it (before, it is only claimed)
+    update_review_accept(update=accepted, reviewer=cast.supervisor)
+    update_review_accept(update=accepted_late, reviewer=cast.supervisor)
 
     board = dashboard_build(
         report=report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30)
@@ -61,10 +69,10 @@ def test_totals_match_a_ledger_counted_by_hand(cast):
     assert board.total == 6
     assert {rag: n for rag, _, n, _ in board.by_rag} == {
         Rag.RED: 1, Rag.YELLOW: 1, Rag.GREEN: 1, Rag.NOT_STARTED: 1,
-        Rag.COMPLETED_LATE: 1, Rag.COMPLETED: 1,
+        Rag.COMPLETED_LATE: 1, Rag.COMPLETED: 1, Rag.CLAIMED: 0,
     }  # fmt: skip
     assert board.percent == 52.9  # weighted: (100 + 0 + 70×2 + 30 + 0 + 100) / 7
-    assert board.verified_completed == 0  # nothing accepted yet
+    assert board.verified_completed == 2  # the two accepted completions
     assert [(g.name, g.total) for g in board.chapters] == [("（一）甲章", 3), ("（二）乙章", 3)]
     assert [(g.name, g.total, g.counts[Rag.COMPLETED]) for g in board.departments] == [
         ("样例交通局", 3, 1),
@@ -91,9 +99,12 @@ def test_ten_practical_matters_with_their_targets(cast):
     first = board.matters[0]
     row = next(r for r in first.targets if r.target.pk == t.pk)
     assert row.reading == 59 and row.percent == 50.0
-    body = cast.client("leader").get("/dashboard/").content.decode()
+    body = cast.client("supervisor").get("/dashboard/").content.decode()
     assert "十件实事" in body
     assert "59/118条" in body
+    # leaders read verified figures first: the unreviewed reading is not theirs yet
+    assert "59/118条" not in cast.client("leader").get("/dashboard/").content.decode()
+    assert "59/118条" in cast.client("leader").get("/dashboard/?basis=claimed").content.decode()
 
 
 def test_pollution_panel_lists_pollution_targets(cast):
@@ -126,7 +137,9 @@ def test_by_department_and_by_chapter(cast):
         report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30)
     )
     dept = next(g for g in board.departments if g.name == "市测试住建局")
-    assert dept.total == 1 and dept.counts[Rag.COMPLETED] == 1 and dept.percent == 100.0
+    # an unreviewed completion is claimed, not done
+    assert dept.total == 1 and dept.counts[Rag.CLAIMED] == 1 and dept.percent == 100.0
+    assert dept.counts[Rag.COMPLETED] == 0
     assert board.chapters[0].name == "主要预期目标"
 
 

@@ -48,11 +48,11 @@ def test_xlsx_of_a_filtered_view(cast):
     assert first["任务原文"] == cast.mine.text
     assert first["牵头单位"] == "市测试住建局"
     assert first["完成百分比"] == 100
-    assert first["红黄绿灯"] == "已完成"
+    assert first["红黄绿灯"] == "申报完成·待审核"  # not reviewed: never counted as done
     assert first["填报状态"] == "已完成"
     assert "118" in first["目标"]
     assert ws.cell(row=3, column=HEAD.index("红黄绿灯") + 1).fill.fgColor.rgb.endswith(
-        LAMPS[Rag.COMPLETED].xlsx_fill
+        LAMPS[Rag.CLAIMED].xlsx_fill
     )
     second = dict(zip(HEAD, rows[1], strict=True))
     assert second["配合单位"] == "市测试住建局"

@@ -56,7 +56,7 @@ def test_ledger_lists_the_report_with_lamps_and_units(cast):
     assert lamps[cast.theirs.code] == ["lamp-red"]  # overdue since 30 June
     body = cast.client("supervisor").get("/", {"kind": "practical_matter"}).content.decode()
     lamps = row_lamps(body)
-    assert lamps[cast.mine.code] == ["lamp-completed"]
+    assert lamps[cast.mine.code] == ["lamp-claimed"]  # claimed complete, not yet reviewed
     assert lamps[cast.shared.code] == ["lamp-yellow"]  # no update, 74% of the year gone
     row = next(tr for tr in parse(body).find("tbody").find_all("tr") if cast.mine.code in tr.text)
     assert "市测试住建局" in row.find("td", cls="unit").text
@@ -99,6 +99,8 @@ def test_rag_and_overdue_filters_use_the_status_rules(cast):
     body = client.get("/", {"overdue": "on"}).content.decode()
     assert codes(body, cast) == {cast.mine.code}
     body = client.get("/", {"rag": ["completed", "red"]}).content.decode()
+    assert codes(body, cast) == {cast.mine.code}  # the completion is claimed, not reviewed
+    body = client.get("/", {"rag": ["claimed", "red"]}).content.decode()
     assert codes(body, cast) == {cast.mine.code, cast.shared.code}
 
 
@@ -173,9 +175,9 @@ def test_as_of_in_the_ledger_rebuilds_the_lamps(cast):
         created_at=dt.datetime(2017, 8, 25, 10, tzinfo=dt.timezone(dt.timedelta(hours=8))),
     )
     client = cast.client("supervisor")
-    now = client.get("/", {"rag": "completed"}).content.decode()
+    now = client.get("/", {"rag": "claimed"}).content.decode()
     assert cast.mine.code in now
-    before = client.get("/", {"rag": "completed", "as_of": "2017-08-01"}).content.decode()
+    before = client.get("/", {"rag": "claimed", "as_of": "2017-08-01"}).content.decode()
     assert f">{cast.mine.code}<" not in before
     assert "历史回溯" in before
 

@@ -7,13 +7,28 @@ declared the access of is a bug."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from commitments.jobs.models import Summary
-from commitments.models import Commitment, Milestone, ProgressUpdate, Report, ReportImport
+from commitments.models import (
+    Acknowledgement,
+    Closure,
+    Commitment,
+    ExtensionRequest,
+    Instruction,
+    Milestone,
+    ProgressUpdate,
+    Report,
+    ReportImport,
+    UrgingNotice,
+)
+from commitments.services import workflow
+from commitments.services.progress import update_review_accept
 from tests.support.webutil import make_cast, record
 
 # reporter / manager: of the unit that leads "mine" and co-runs "shared";
@@ -72,7 +87,26 @@ def world(anyang, settings, tmp_path):
     from tests.web.test_imports import SMALL
 
     draft = ReportImport.objects.create(source=SMALL.encode(), created_by=cast.supervisor)
+
+    # the supervision cycle: an assignment waiting for 签收, an extension request to decide,
+    # an urging notice to answer, a closed item to reopen
+    settings.LEDGER_TODAY = dt.date(2017, 9, 30)
+    workflow.acknowledgements_sync(commitment=cast.mine, by=cast.supervisor)
+    ext = workflow.extension_request(
+        commitment=cast.shared,
+        by=cast.other_reporter,
+        requested_due_date=dt.date(2018, 3, 31),
+        reason="征迁未完成",
+    )
+    notice = workflow.urging_issue(
+        commitment=cast.mine, by=cast.supervisor, level="red", reply_by=dt.date(2017, 10, 9)
+    )
+    done = record(cast.theirs, cast.other_reporter, status="completed", percent=None)
+    update_review_accept(update=done, reviewer=cast.supervisor)
+    assert Closure.objects.filter(commitment=cast.theirs).exists()
     return {
+        "ext": ext.pk,
+        "notice": notice.pk,
         "draft": draft.pk,
         "cast": cast,
         "mine": cast.mine.pk,
@@ -108,6 +142,8 @@ READERS_GET = by_role(403, supervisor=200, leader=200)
 EVERYONE = dict.fromkeys(ROLES, 200)
 MY_UNIT = by_role(200, other_reporter=403)  # "mine": led by the reporter's unit
 OTHER_UNIT = by_role(403, other_reporter=200, supervisor=200, leader=200)  # "theirs"
+UNIT_POST = by_role(403, reporter=302, manager=302)  # the item's unit acts; others refused
+LEADER_POST = by_role(403, leader=302)
 
 # (url name, method, path template, data, expected by role)
 MATRIX = [
@@ -204,6 +240,69 @@ MATRIX = [
         by_role(403, supervisor=302, leader=302),
     ),
     ("summary_generate", "get", "/summaries/generate/", None, dict.fromkeys(ROLES, 405)),
+    # the supervision cycle (督办流程)
+    ("commitment_acknowledge", "post", "/c/{mine}/acknowledge/", {}, UNIT_POST),
+    (
+        "commitment_acknowledge",
+        "post",
+        "/c/{theirs}/acknowledge/",
+        {},
+        by_role(403, other_reporter=302),
+    ),
+    (
+        "extension_request",
+        "post",
+        "/c/{mine}/extension/",
+        {"requested_due_date": "2018-01-31", "reason": "资金未到位"},
+        UNIT_POST,
+    ),
+    (  # a co-unit does not own the deadline
+        "extension_request",
+        "post",
+        "/c/{shared}/extension/",
+        {"requested_due_date": "2018-01-31", "reason": "资金未到位"},
+        by_role(403, other_reporter=302),
+    ),
+    ("extension_list", "get", "/extensions/", None, SUPERVISOR_ONLY_GET),
+    (
+        "extension_decide",
+        "post",
+        "/extensions/{ext}/decide/",
+        {"decision": "refuse", "comment": "理由不充分"},
+        SUPERVISOR_ONLY_POST,
+    ),
+    (
+        "urging_issue",
+        "post",
+        "/c/{mine}/urge/",
+        {"level": "blue", "reply_by": "2017-10-09"},
+        SUPERVISOR_ONLY_POST,
+    ),
+    ("urging_list", "get", "/urging/", None, READERS_GET),
+    ("urging_proposed", "get", "/urging/proposed/", None, SUPERVISOR_ONLY_GET),
+    (
+        "urging_issue_bulk",
+        "post",
+        "/urging/issue/",
+        {"picks": "{shared}:yellow", "reply_by": "2017-10-09"},
+        SUPERVISOR_ONLY_POST,
+    ),
+    ("urging_answer", "post", "/urging/{notice}/answer/", {"text": "已加快推进"}, UNIT_POST),
+    ("instruction_create", "post", "/c/{mine}/instruct/", {"text": "加快进度"}, LEADER_POST),
+    (
+        "instruction_bulk",
+        "post",
+        "/instructions/bulk/",
+        {"ids": "{mine}", "text": "加快进度"},
+        LEADER_POST,
+    ),
+    (
+        "commitment_reopen",
+        "post",
+        "/c/{theirs}/reopen/",
+        {"reason": "验收不合格"},
+        SUPERVISOR_ONLY_POST,
+    ),
     # the outbox's stuck and failed mail: the supervision office
     ("outbox_list", "get", "/outbox/", None, SUPERVISOR_ONLY_GET),
     ("outbox_retry", "post", "/outbox/retry/", {}, SUPERVISOR_ONLY_POST),
@@ -250,8 +349,20 @@ def fingerprint(world) -> tuple:
         tuple(
             Commitment.objects.filter(pk__in=ids)
             .order_by("pk")
-            .values_list("pk", "lead_unit_id", "start_date", "due_date", "responsible_person")
+            .values_list(
+                "pk",
+                "lead_unit_id",
+                "start_date",
+                "due_date",
+                "original_due_date",
+                "responsible_person",
+            )
         ),
+        sorted(Acknowledgement.objects.values_list("pk", "acknowledged_at", "superseded_at")),
+        sorted(ExtensionRequest.objects.values_list("pk", "state", "granted_due_date")),
+        sorted(UrgingNotice.objects.values_list("pk", "state", "answer_text")),
+        sorted(Instruction.objects.values_list("pk", "text")),
+        sorted(Closure.objects.values_list("pk", "reopened_at")),
     )
 
 
@@ -281,7 +392,9 @@ def test_status_code_matrix(world, role):
     assert not mismatches, "\n".join(mismatches)
 
 
-EXCLUDED = ("admin/", "i18n/", "accounts/")  # Django's own: admin, language switch, login
+# Django's own (admin, language switch, login) and the monitoring probe (no login by design,
+# covered by tests/tracker/test_health.py).
+EXCLUDED = ("admin/", "i18n/", "accounts/", "healthz")
 
 
 def _site_urls(patterns, prefix: str = ""):

@@ -90,7 +90,7 @@ def test_the_public_sees_only_what_the_supervision_office_accepted(cast):
     before = public_completed()
     claim = record(cast.mine, cast.reporter, status="completed", percent=None)
     staff = cast.client("supervisor").get("/dashboard/").context["board"]
-    assert dict((r, n) for r, _l, n, _s in staff.by_rag)[Rag.COMPLETED] >= 1  # staff see the claim
+    assert dict((r, n) for r, _l, n, _s in staff.by_rag)[Rag.CLAIMED] >= 1  # staff see the claim
     assert public_completed() == before  # the public does not, until it is verified
 
     assert update_review_accept(update=claim, reviewer=cast.supervisor)
