@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -32,13 +32,13 @@ from commitments.services.imports import (
 
 # What a part of a report is about (ParsedSection.role), as the review screen names it.
 PART_ROLES = [
-    ("review", _lazy("上年工作回顾")),
-    ("multi_year_review", _lazy("五年工作回顾")),
-    ("five_year_outline", _lazy("五年规划纲要（不作为今年任务）")),
-    ("plan", _lazy("今年工作安排")),
-    ("government", _lazy("政府自身建设")),
-    ("annex", _lazy("附件")),
-    ("other", _lazy("其他")),
+    ("review", gettext_lazy("上年工作回顾")),
+    ("multi_year_review", gettext_lazy("五年工作回顾")),
+    ("five_year_outline", gettext_lazy("五年规划纲要（不作为今年任务）")),
+    ("plan", gettext_lazy("今年工作安排")),
+    ("government", gettext_lazy("政府自身建设")),
+    ("annex", gettext_lazy("附件")),
+    ("other", gettext_lazy("其他")),
 ]
 
 # What a correction may carry, by operation; anything else in the POST is ignored.
