@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from commitments.models import (
     COUNT_UNITS,
+    Acknowledgement,
     Commitment,
     Department,
     Membership,
@@ -250,6 +251,7 @@ class Command(BaseCommand):
             depts = self._departments()
             users = self._users(depts)
             assigned = self._assign(rep, depts, by=users["supervisor"])
+            self._acknowledge(rep, users)
         created, reviewed = self._history(rep, depts, users, day)
 
         out.write(f"报告 report: {rep.title}")
@@ -355,6 +357,35 @@ class Command(BaseCommand):
             )
             n += 1
         return n
+
+    def _acknowledge(self, report: Report, users) -> None:
+        """The units acknowledge (签收) their tasks within a few days of the January
+        assignment; a few never do, so the demo shows 未签收 too. Replayable: times are
+        those of the demo year, not of the day the command runs."""
+        User = get_user_model()
+        by_unit = {
+            m.department_id: m.user
+            for m in Membership.objects.filter(role=Membership.Role.REPORTER).select_related("user")
+        }
+        assigned_on = dt.date(report.year, 1, 10)
+        pending = Acknowledgement.objects.filter(
+            commitment__report=report, acknowledged_at__isnull=True, superseded_at__isnull=True
+        ).select_related("commitment")
+        for ack in pending:
+            rng = _rng("ack" + ack.commitment.code + str(ack.department_id))
+            ack.assigned_on = assigned_on
+            ack.assigned_at = _local(assigned_on, 9)
+            reporter = (
+                by_unit.get(ack.department_id)
+                or User.objects.filter(username=users["supervisor"].username).first()
+            )
+            if rng.random() >= 0.03:
+                day = assigned_on + dt.timedelta(days=rng.randint(1, 5))
+                ack.acknowledged_at = _local(day, 10)
+                ack.acknowledged_by = reporter
+            ack.save(
+                update_fields=["assigned_on", "assigned_at", "acknowledged_at", "acknowledged_by"]
+            )
 
     # --- progress history ----------------------------------------------------------------
 
