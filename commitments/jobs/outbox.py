@@ -149,7 +149,7 @@ def _describe(exc: BaseException) -> str:
     return text[:2000]
 
 
-def notification_claim(notification_id: int, *, now=None) -> bool:
+def notification_claim(notification_id: int, *, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
     return (
         Notification.objects.filter(
@@ -163,6 +163,7 @@ def _attachments(n: Notification) -> list[tuple[str, bytes, str]]:
     if n.summary_id is None:
         return []
     summary = n.summary
+    assert summary is not None  # summary_id is set
     if not summary.xlsx:
         return []
     return [(summary.xlsx_name or "ledger.xlsx", bytes(summary.xlsx), emails.XLSX_MIMETYPE)]
@@ -173,11 +174,15 @@ def _close_quietly(connection: BaseEmailBackend) -> None:
         connection.close()
     except Exception:  # a dead connection may fail to say goodbye; it is gone either way
         if getattr(connection, "connection", None) is not None:
-            connection.connection = None
+            # Any backend holding a connection (the SMTP one does); the base class declares none.
+            connection.connection = None  # type: ignore[attr-defined]
 
 
 def notification_send(
-    notification_id: int, *, connection: BaseEmailBackend | None = None, now=None
+    notification_id: int,
+    *,
+    connection: BaseEmailBackend | None = None,
+    now: dt.datetime | None = None,
 ) -> str:
     """Claim, send and record one outbox row. Returns the outcome: sent / retrying /
     failed / cancelled / not_claimed. Safe to call for any id at any time."""
@@ -239,7 +244,7 @@ def _record_failure(n: Notification, exc: BaseException) -> str:
     return "retrying"
 
 
-def outbox_release_stuck(*, now=None) -> int:
+def outbox_release_stuck(*, now: dt.datetime | None = None) -> int:
     """Rows left in ``sending`` by a worker that died: mark them failed for a person to
     check. Never re-sent automatically — the message may have gone before the crash."""
     now = now or timezone.now()
@@ -254,19 +259,19 @@ def outbox_release_stuck(*, now=None) -> int:
 
 
 def outbox_due_ids(
-    *, now=None, limit: int | None = None, ids: Iterable[int] | None = None
+    *, now: dt.datetime | None = None, limit: int | None = None, ids: Iterable[int] | None = None
 ) -> list[int]:
     now = now or timezone.now()
     qs = Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=now)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    qs = qs.order_by("next_attempt_at", "pk").values_list("pk", flat=True)
-    return list(qs[:limit] if limit else qs)
+    pks = qs.order_by("next_attempt_at", "pk").values_list("pk", flat=True)
+    return list(pks[:limit] if limit else pks)
 
 
 def outbox_flush(
     *,
-    now=None,
+    now: dt.datetime | None = None,
     limit: int | None = 1000,
     ids: Iterable[int] | None = None,
     budget_seconds: float = 240,

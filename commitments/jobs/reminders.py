@@ -35,13 +35,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import translation
 
 from commitments import clock
@@ -243,7 +243,7 @@ def _returned_updates(day: dt.date) -> list[dict[str, Any]]:
     )
 
 
-def assigned_commitments():
+def assigned_commitments() -> QuerySet[Commitment]:
     """What the jobs chase: commitments still in the report with a lead unit. An unassigned
     one has nobody to remind; assigning it is the office's job, and the dashboard and the
     summaries list it."""
@@ -267,6 +267,7 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
         stale_after = max(settings.STALE_AFTER_DAYS, 1)
 
         candidates: list[Item] = []
+        c: dict[str, Any] | None
         for cid, st in states.items():
             s = st.status
             if not s.is_open:
@@ -429,7 +430,7 @@ def _display(ctx: dict[str, Any]) -> dict[str, Any]:
         when, color = f"截至{ctx['update_as_of']}的进展", "#555555"
     else:
         when, color = f"剩{ctx['days_left']}天", "#555555"
-    lamp = LAMPS.get(ctx.get("rag"), LAMPS[Rag.NOT_STARTED])
+    lamp = LAMPS.get(ctx.get("rag", ""), LAMPS[Rag.NOT_STARTED])
     return {
         **ctx,
         "when": when,
@@ -440,7 +441,9 @@ def _display(ctx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def digest_context(*, name: str, day: dt.date, items: list[dict[str, Any]]) -> dict[str, Any]:
+def digest_context(
+    *, name: str, day: dt.date, items: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
     """The template context of one digest, from the items' stored contexts alone."""
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     escalated_codes = {i["context"]["code"] for i in items if i["kind"] == Kind.ESCALATION}
@@ -467,7 +470,7 @@ def digest_context(*, name: str, day: dt.date, items: list[dict[str, Any]]) -> d
 
 
 def reporting_call_context(
-    *, name: str, day: dt.date, items: list[dict[str, Any]]
+    *, name: str, day: dt.date, items: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
     entries = sorted(
         (_display(i["context"]) for i in items), key=lambda x: (x["due_date"], x["code"])
@@ -542,7 +545,7 @@ def _write(
         # Render every open email of the occasion from all its items: a concurrent run may
         # have added some, and an email whose every item lost the race to an earlier one
         # has nothing to say.
-        items: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        items: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
         for row in (
             NotificationItem.objects.filter(notification__in=[n.pk for n in open_emails.values()])
             .order_by("pk")

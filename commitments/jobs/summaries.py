@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -44,7 +45,7 @@ from commitments.selectors.states import (
 
 logger = logging.getLogger(__name__)
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     Summary.Kind.WEEKLY: "周报",
     Summary.Kind.MONTHLY: "月报",
     Summary.Kind.ON_DEMAND: "即时摘要",
@@ -93,12 +94,12 @@ def summary_title(report: Report, kind: str, start: dt.date, end: dt.date) -> st
 
 
 def summary_request(
-    *, kind: str, day: dt.date | None = None, report: Report | None = None, user=None
+    *, kind: str, day: dt.date | None = None, report: Report | None = None, user: User | None = None
 ) -> Summary:
     """Ask for a summary and queue its build after commit. A scheduled kind is one row per
     report and period (a unique constraint), so asking twice returns the same row."""
     day = day or clock.today()
-    report = report or (current_reports(day) or [None])[0]
+    report = report or next(iter(current_reports(day)), None)
     if report is None:
         raise Report.DoesNotExist("no report to summarise")
     start, end = summary_period(kind, day)

@@ -107,7 +107,7 @@ def readings_on(
         .annotate(reading=latest_reading(day, verified_only=verified_only))
         .values_list("pk", "reading")
     )
-    return {pk: _decimal(reading) for pk, reading in rows if reading is not None}
+    return {pk: value for pk, reading in rows if (value := _decimal(reading)) is not None}
 
 
 def commitment_states(
@@ -120,7 +120,7 @@ def commitment_states(
     """
     day = day or clock.today()
     claims, accepted = _claims_on(day), _accepted_on(day)
-    rows = commitments.order_by().annotate(
+    rows = list(commitments.order_by().annotate(
         c_as_of=_latest(claims, "as_of"),
         c_status=_latest(claims, "claimed_status"),
         c_percent=_latest(claims, "percent"),
@@ -130,8 +130,7 @@ def commitment_states(
     ).values(
         "pk", "start_date", "due_date",
         "c_as_of", "c_status", "c_percent", "v_as_of", "v_status", "v_percent",
-    )  # fmt: skip
-    rows = list(rows)
+    ))  # fmt: skip
     ids = [r["pk"] for r in rows]
 
     claimed_targets: dict[int, list[TargetInput]] = {}
@@ -178,18 +177,18 @@ def commitment_states(
     return states
 
 
-def _claim(as_of, status, percent) -> ClaimInput | None:
+def _claim(as_of: object, status: str, percent: object) -> ClaimInput | None:
     if as_of is None:
         return None
     return ClaimInput(as_of=_date(as_of), status=status, percent=_decimal(percent))
 
 
-def _decimal(v) -> Decimal | None:
+def _decimal(v: object) -> Decimal | None:
     # SQLite hands subquery decimals back as floats or strings.
     if v is None or isinstance(v, Decimal):
         return v
     return Decimal(str(v))
 
 
-def _date(v) -> dt.date:
+def _date(v: object) -> dt.date:
     return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -17,7 +18,7 @@ from commitments.models import Commitment, Department, Milestone
 def commitment_assign(
     *,
     commitment: Commitment,
-    by,
+    by: User,
     lead_unit: Department | None,
     co_units: Iterable[Department],
     responsible_person: str,
@@ -43,7 +44,7 @@ def commitment_assign(
 def commitments_bulk_assign(
     *,
     commitments: QuerySet[Commitment],
-    by,
+    by: User,
     lead_unit: Department | None = None,
     due_date: dt.date | None = None,
 ) -> int:
@@ -75,7 +76,7 @@ def commitments_bulk_assign(
     return len(rows)
 
 
-def milestone_add(*, commitment: Commitment, by, title: str, due_date: dt.date) -> Milestone:
+def milestone_add(*, commitment: Commitment, by: User, title: str, due_date: dt.date) -> Milestone:
     with transaction.atomic():
         last = commitment.milestones.order_by("-order").values_list("order", flat=True).first()
         milestone = Milestone(
@@ -87,6 +88,6 @@ def milestone_add(*, commitment: Commitment, by, title: str, due_date: dt.date) 
     return milestone
 
 
-def milestone_delete(*, milestone: Milestone, by) -> None:
+def milestone_delete(*, milestone: Milestone, by: User) -> None:
     milestone._history_user = by
     milestone.delete()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -35,6 +37,7 @@ from commitments.selectors.sections import report_chapter_labels, section_label
 from commitments.selectors.states import CommitmentState, commitment_states
 from commitments.services import assignment
 from commitments.views.base import (
+    AuthenticatedHttpRequest,
     current_report,
     no_report_page,
     safe_next,
@@ -56,7 +59,7 @@ class LedgerView:
     queryset: QuerySet[Commitment]  # the database-filterable part of the view
 
 
-def _sort_key(sort: str, meta: dict, states: dict[int, CommitmentState]):
+def _sort_key(sort: str, meta: dict, states: dict[int, CommitmentState]) -> Callable[[int], Any]:
     rag_rank = {rag: i for i, rag in enumerate(Rag.ORDER)}
     keys = {
         "code": lambda pk: meta[pk][0],
@@ -69,7 +72,7 @@ def _sort_key(sort: str, meta: dict, states: dict[int, CommitmentState]):
     return keys.get(sort, keys["code"])
 
 
-def ledger_query(request: HttpRequest, report: Report) -> LedgerView:
+def ledger_query(request: AuthenticatedHttpRequest, report: Report) -> LedgerView:
     """The ledger as filtered by the query string: a fixed number of queries however many
     rows match (status for all of them comes from commitment_states in two)."""
     base = visible_commitments(request.user, Commitment.objects.filter(report=report))
@@ -122,14 +125,15 @@ def _ledger_page(view: LedgerView, number: str | None) -> tuple[Page, list[Commi
     commitments = [rows[pk] for pk in ids]
     chapters = report_chapter_labels(view.report)
     for c in commitments:
-        c.state = view.states[c.pk]
-        c.chapter_label = section_label(c.section, chapters)
+        # Rows carry their state and chapter for the template.
+        c.state = view.states[c.pk]  # type: ignore[attr-defined]
+        c.chapter_label = section_label(c.section, chapters)  # type: ignore[attr-defined]
     return page, commitments
 
 
 @staff_required
 @require_GET
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     report = current_report(request)
     if report is None:
         return no_report_page(request)
@@ -155,7 +159,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def ledger_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     report = current_report(request)
     if report is None:
         raise Http404
@@ -187,13 +191,13 @@ def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def ledger_bulk_assign(request: HttpRequest) -> HttpResponse:
+def ledger_bulk_assign(request: AuthenticatedHttpRequest) -> HttpResponse:
     back = safe_next(request, reverse("ledger"))
     form = BulkAssignForm(request.POST, commitments=Commitment.objects.all())
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
-                messages.error(request, e)
+                messages.error(request, str(e))
         return redirect(back)
     try:
         n = assignment.commitments_bulk_assign(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +24,13 @@ from commitments.models import (
 from commitments.rules import Rag
 from commitments.selectors.states import commitment_states
 from commitments.services import progress
-from commitments.views.base import current_report, safe_next, staff_required, supervisor_required
+from commitments.views.base import (
+    AuthenticatedHttpRequest,
+    current_report,
+    safe_next,
+    staff_required,
+    supervisor_required,
+)
 
 REVIEW_PAGE_SIZE = 20
 
@@ -40,7 +46,7 @@ def _review_queryset() -> QuerySet[ProgressUpdate]:
 
 @supervisor_required
 @require_GET
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     pending = (
         _review_queryset()
         .filter(review_state=ProgressUpdate.Review.SUBMITTED)
@@ -60,7 +66,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _review_done(request: HttpRequest, update: ProgressUpdate, won: bool, *, form=None, status=200):
+def _review_done(
+    request: AuthenticatedHttpRequest,
+    update: ProgressUpdate,
+    won: bool,
+    *,
+    form: ReturnForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     if not won:
         messages.warning(
             request,
@@ -85,7 +98,7 @@ def _review_done(request: HttpRequest, update: ProgressUpdate, won: bool, *, for
 
 @supervisor_required
 @require_POST
-def update_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def update_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(ProgressUpdate, pk=pk)
     won = progress.update_review_accept(
         update=update, reviewer=request.user, comment=request.POST.get("comment", "")
@@ -97,7 +110,7 @@ def update_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def update_return(request: HttpRequest, pk: int) -> HttpResponse:
+def update_return(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(ProgressUpdate, pk=pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
@@ -110,7 +123,7 @@ def update_return(request: HttpRequest, pk: int) -> HttpResponse:
                 status=422,
             )
         for e in form.errors.get("comment", []):
-            messages.error(request, e)
+            messages.error(request, str(e))
         return redirect(safe_next(request, reverse("review_queue")))
     won = progress.update_review_return(
         update=update, reviewer=request.user, comment=form.cleaned_data["comment"]
@@ -125,7 +138,7 @@ def update_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的待办: updates returned to me that I have not corrected yet."""
     returned = (
         _review_queryset()
@@ -148,5 +161,5 @@ def inbox(request: HttpRequest) -> HttpResponse:
             qs.filter(pk__in=flagged).select_related("lead_unit").order_by("due_date", "seq")[:50]
         )
         for c in attention:
-            c.state = states[c.pk]
+            c.state = states[c.pk]  # type: ignore[attr-defined]  # rows carry their state for the template
     return render(request, "commitments/inbox.html", {"returned": returned, "attention": attention})

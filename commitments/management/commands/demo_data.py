@@ -424,7 +424,7 @@ class Command(BaseCommand):
                 readings = {
                     t: _round(t.value * Decimal(str(round(progress, 3))), t.unit)
                     for t in targets
-                    if t.direction != Target.Direction.DECREASE
+                    if t.direction != Target.Direction.DECREASE and t.value is not None
                 }
                 created_at = _local(report_day, hour, minute)
                 pk_state = existing.get((c.pk, created_at))
