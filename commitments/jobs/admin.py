@@ -18,7 +18,7 @@ class NotificationItemInline(admin.TabularInline):
     model = NotificationItem
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["kind", "commitment", "window", "created_at"]
+    fields = readonly_fields = ("kind", "commitment", "window", "created_at")
     show_change_link = False
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

@@ -13,7 +13,7 @@ from tests.support.factories import UserFactory
 
 @pytest.fixture
 def superuser(db):
-    return UserFactory(username="root-admin", is_staff=True, is_superuser=True)
+    return UserFactory.create(username="root-admin", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def some_update(anyang):
     c = anyang.commitments.filter(targets__isnull=False).first()
     u = ProgressUpdate.objects.create(
         commitment=c,
-        author=UserFactory(),
+        author=UserFactory.create(),
         as_of=dt.date(2017, 5, 1),
         claimed_status="in_progress",
         percent=Decimal("20"),

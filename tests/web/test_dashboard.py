@@ -63,6 +63,7 @@ def test_pollution_panel_lists_pollution_targets(cast):
     body = cast.client("supervisor").get("/dashboard/").content.decode()
     assert "污染防治目标" in body
     some = Target.objects.filter(commitment__kind="pollution").first()
+    assert some is not None
     assert some.metric[:10] in body
 
 
