@@ -24,9 +24,11 @@ import smtplib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
@@ -49,7 +51,7 @@ State = Notification.State
 # -- dispatching Celery tasks ---------------------------------------------------------------
 
 
-def dispatch_on_commit(task_name: str, **kwargs) -> None:
+def dispatch_on_commit(task_name: str, **kwargs: Any) -> None:
     """Queue the task ``commitments.<task_name>`` once the current transaction commits, and never raise.
 
     When Redis is down the web request or job that asked must still succeed: the work is
@@ -91,7 +93,7 @@ def wants(optouts: set[tuple[int, str]], user_id: int, kind: str) -> bool:
     return kind in MANDATORY_EMAIL_KINDS or (user_id, kind) not in optouts
 
 
-def preference_set(*, user, kind: str, enabled: bool) -> NotificationPreference:
+def preference_set(*, user: User, kind: str, enabled: bool) -> NotificationPreference:
     """Switch one kind of email on or off for a person (mandatory kinds stay on)."""
     pref, _ = NotificationPreference.objects.get_or_create(user=user, kind=kind)
     pref.enabled = enabled

@@ -105,7 +105,7 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
-def _commitment_info(qs) -> dict[int, dict[str, Any]]:
+def _commitment_info(qs: QuerySet) -> dict[int, dict[str, Any]]:
     rows = qs.values(
         "pk", "code", "text", "start_date", "due_date", "lead_unit_id", "lead_unit__name",
         "responsible_person",
@@ -113,7 +113,7 @@ def _commitment_info(qs) -> dict[int, dict[str, Any]]:
     return {r["pk"]: r for r in rows}
 
 
-def _co_units(qs) -> dict[int, set[int]]:
+def _co_units(qs: QuerySet[Commitment]) -> dict[int, set[int]]:
     out: dict[int, set[int]] = defaultdict(set)
     through = Commitment.co_units.through.objects.filter(commitment_id__in=qs.values("pk"))
     for cid, did in through.values_list("commitment_id", "department_id"):

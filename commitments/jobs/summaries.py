@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -161,12 +162,12 @@ def _previous(
     return qs.defer("html", "text", "xlsx").order_by("-period_end", "-finished_at").first()
 
 
-def _rag_counts(states: dict[int, CommitmentState], ids) -> dict[str, int]:
+def _rag_counts(states: dict[int, CommitmentState], ids: Iterable[int]) -> dict[str, int]:
     counts = Counter(states[i].status.rag for i in ids)
     return {rag: counts.get(rag, 0) for rag in Rag.ORDER}
 
 
-def _average(states: dict[int, CommitmentState], ids) -> float:
+def _average(states: dict[int, CommitmentState], ids: Iterable[int]) -> float:
     ids = list(ids)
     return round(sum(states[i].status.percent for i in ids) / len(ids), 1) if ids else 0.0
 
@@ -187,7 +188,9 @@ def _headline(states: dict[int, CommitmentState], day: dt.date) -> dict[str, Any
     }
 
 
-def _group_row(key: str, label: str, ids: list[int], states) -> dict[str, Any]:
+def _group_row(
+    key: str, label: str, ids: list[int], states: dict[int, CommitmentState]
+) -> dict[str, Any]:
     return {
         "key": key,
         "label": label,
@@ -233,7 +236,7 @@ def _target_rows(commitment_ids: list[int], day: dt.date) -> dict[int, list[dict
     return out
 
 
-def _num(v) -> str | None:
+def _num(v: object) -> str | None:
     """Decimals as short strings for JSON (16000.0000 → "16000")."""
     if v is None:
         return None
@@ -285,7 +288,9 @@ class Built:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
+def summary_figures(
+    summary: Summary, *, progress: Callable[[int], None] = lambda pct: None
+) -> Built:
     """Everything a summary shows, in a fixed number of queries whatever the ledger's size."""
     report, day = summary.report, summary.period_end
     qs: QuerySet[Commitment] = Commitment.objects.filter(report=report, in_source=True)
