@@ -3,13 +3,14 @@ units and members, and (read-only) progress."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypedDict
+from decimal import InvalidOperation
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources
+from import_export import fields, resources, widgets
 from import_export.admin import ExportActionMixin, ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -131,10 +132,29 @@ class MilestoneInline(admin.TabularInline):
     extra = 0
 
 
+class WholeNumberWidget(widgets.IntegerWidget):
+    """The library's integer widget lets decimal.InvalidOperation escape on text such as
+    "很多", which the import page shows as a bare class name; this one names the value."""
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except InvalidOperation as e:
+            raise ValueError(_("请输入整数，而不是“%(value)s”。") % {"value": value}) from e
+
+
 class CommitmentResource(resources.ModelResource):
     report = fields.Field(attribute="report__title", column_name="report", readonly=True)
     section = fields.Field(attribute="section__title", column_name="section", readonly=True)
     lead_unit = fields.Field(attribute="lead_unit__name", column_name="lead_unit", readonly=True)
+    # What the report says is the parser's: exported for reading, never written by an import.
+    code = fields.Field(attribute="code", column_name="code", readonly=True)
+    kind = fields.Field(attribute="kind", column_name="kind", readonly=True)
+    matter_number = fields.Field(
+        attribute="matter_number", column_name="matter_number", readonly=True
+    )
+    text = fields.Field(attribute="text", column_name="text", readonly=True)
+    weight = fields.Field(attribute="weight", column_name="weight", widget=WholeNumberWidget())
 
     class Meta:
         model = Commitment

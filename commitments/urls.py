@@ -19,6 +19,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("imports/", imports.import_list, name="import_list"),
     path("imports/<int:pk>/", imports.import_review, name="import_review"),
+    path("imports/<int:pk>/fix/<str:code>/", imports.import_fix, name="import_fix"),
     path("imports/<int:pk>/correct/", imports.import_correct_view, name="import_correct"),
     path("imports/<int:pk>/undo/<int:index>/", imports.import_undo_view, name="import_undo"),
     path("imports/<int:pk>/place/", imports.import_place_view, name="import_place"),

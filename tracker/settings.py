@@ -8,6 +8,7 @@ instead of being silently ignored: django-environ raises on what it cannot cast.
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -249,9 +250,41 @@ SUMMARY_STALLED_AFTER_SECONDS = env.int("SUMMARY_STALLED_AFTER_SECONDS", default
 # tick was at most this long ago (not on a first deployment days after it).
 SUMMARY_CATCH_UP_HOURS = env.int("SUMMARY_CATCH_UP_HOURS", default=48)
 
+# Reminder digests are written in batches of this many recipients, each batch in its own
+# short transaction (memory stays bounded; a killed worker's rerun skips what is written).
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
+# Some mail clients cut HTML over ~100 KB: a digest longer than this many rows, or larger
+# than this many bytes of HTML, lists counts per kind and the first rows, then links to
+# the inbox.
+DIGEST_MAX_ROWS = env.int("DIGEST_MAX_ROWS", default=80)
+DIGEST_MAX_HTML_BYTES = env.int("DIGEST_MAX_HTML_BYTES", default=80 * 1024)
+# A scheduled run (reminders, reporting call) whose beat tick was lost — Redis down, no
+# worker — is run late if the tick was at most this long ago, once the tick is this many
+# minutes old (the on-time run had its chance; a late duplicate would send nothing anyway).
+JOB_CATCH_UP_HOURS = env.int("JOB_CATCH_UP_HOURS", default=24)
+JOB_CATCH_UP_GRACE_MINUTES = env.int("JOB_CATCH_UP_GRACE_MINUTES", default=10)
+# A run recorded as started but never finished this long ago died with its worker.
+JOB_RUN_LEASE_SECONDS = env.int("JOB_RUN_LEASE_SECONDS", default=20 * 60)
+# A flush sends until nothing is due or this budget is spent (inside the task time limit).
+OUTBOX_FLUSH_BUDGET_SECONDS = env.int("OUTBOX_FLUSH_BUDGET_SECONDS", default=8 * 60)
+
 # Email: console in development, SMTP in production (EMAIL_URL=smtp://user:pass@host:587).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="督办台账 <duban@localhost>")
+_SITE_HOST = urlsplit(SITE_URL).hostname or "localhost"
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL",
+    default=f"督办台账 <duban@{'localhost' if _SITE_HOST in _LOCAL_HOSTS else _SITE_HOST}>",
+)
+# The right-hand side of every Message-ID: the sender's domain, else the site's host.
+EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="") or (
+    DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or _SITE_HOST
+)
+if PRODUCTION and EMAIL_MESSAGE_ID_DOMAIN in _LOCAL_HOSTS:
+    raise environ.ImproperlyConfigured(
+        "production mail needs a real domain: set DEFAULT_FROM_EMAIL (or "
+        "EMAIL_MESSAGE_ID_DOMAIN, or SITE_URL) — Message-IDs @localhost are spam-flagged"
+    )
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 # Celery: Redis is the broker; results in the database so they show in the admin.
@@ -265,7 +298,11 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
+# A task is acknowledged when it ends, not when it starts, and given back to the queue when
+# its worker process dies (SIGKILL, out of memory): every task is safe to run twice (work
+# is claimed in the database), so a killed run is finished by another worker.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -278,7 +315,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
+    # A message taken by a worker that then vanished (the whole worker killed) goes back to
+    # the queue after this long. Longer than the task time limit, or a slow task still
+    # running would be handed to a second worker.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=20 * 60),
 }
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT and not env.bool(
+    "CELERY_SHORT_VISIBILITY_FOR_TESTS", default=False
+):
+    raise environ.ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be longer than the task time limit "
+        f"({CELERY_TASK_TIME_LIMIT} s), or running tasks are delivered twice"
+    )
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 LOGGING = {

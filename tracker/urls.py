@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("tracker.accounts")),
     path("healthz", healthz, name="healthz"),
     path("summaries/", include("commitments.jobs.urls")),
+    path("outbox/", include("commitments.jobs.outbox_urls")),
     path("", include("commitments.urls")),
 ]

@@ -292,6 +292,9 @@ def _clause_figures(
     return sorted([*figures, *listed], key=lambda f: f.start)
 
 
+SHORT_METRIC_VERB_RE = re.compile(r"(?:增长|下降|降低|提高|提升)$")
+
+
 def _figure(
     text: str,
     c_start: int,
@@ -321,6 +324,9 @@ def _figure(
     if not metric:
         text_start, end = pre_start, hit.end
         metric = _clean_before(pre)
+        verb = SHORT_METRIC_VERB_RE.search(pre)
+        if 0 < len(metric) <= 2 and verb and pre.endswith(metric + verb.group(0)):
+            metric += verb.group(0)  # "经济增长5%": the metric is 经济增长, not 经济
     if not metric and post.startswith("的"):
         metric = _clean_after(post[1:])  # "完成60%的新型农村社区整改任务"
         end = hit.end + len(post)

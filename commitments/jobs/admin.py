@@ -11,7 +11,13 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from commitments.jobs import outbox
-from commitments.jobs.models import Notification, NotificationItem, NotificationPreference, Summary
+from commitments.jobs.models import (
+    JobRun,
+    Notification,
+    NotificationItem,
+    NotificationPreference,
+    Summary,
+)
 
 
 class NotificationItemInline(admin.TabularInline):
@@ -175,3 +181,16 @@ class SummaryAdmin(admin.ModelAdmin):
         self.message_user(
             request, _("已重新排队 %(n)d 份摘要。") % {"n": len(ids)}, messages.SUCCESS
         )
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """Read-only: written by the jobs when they run; the catch-up reads it."""
+
+    list_display = ("job", "period", "started_at", "finished_at", "late_for")
+    list_filter = ("job",)
+    search_fields = ("period",)
+    readonly_fields = ("job", "period", "started_at", "finished_at", "late_for", "note")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

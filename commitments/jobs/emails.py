@@ -60,8 +60,7 @@ def message_id(key: str) -> str:
     """A Message-ID stable for one outbox row: if an SMTP timeout hides a delivery and the
     retry goes too, the receiving side (and our tests) can tell it is the same message."""
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
-    return f"<{digest}@{domain}>"
+    return f"<{digest}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
 
 
 def build_message(

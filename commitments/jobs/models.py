@@ -31,12 +31,13 @@ class EmailKind(models.TextChoices):
     ESCALATION = "escalation", _("逾期升级（抄送）")
     REPORTING_CALL = "reporting_call", _("每月报送通知")
     SUMMARY = "summary", _("进展摘要")
+    NO_RECIPIENT = "no_recipient", _("无人可提醒（转督查室）")
 
 
 # Duties, not courtesies: a person cannot opt out of being chased for an overdue item,
 # of an escalation they must act on, or of the monthly reporting call.
 MANDATORY_EMAIL_KINDS = frozenset(
-    {EmailKind.OVERDUE, EmailKind.ESCALATION, EmailKind.REPORTING_CALL}
+    {EmailKind.OVERDUE, EmailKind.ESCALATION, EmailKind.REPORTING_CALL, EmailKind.NO_RECIPIENT}
 )
 
 
@@ -264,3 +265,29 @@ class NotificationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} · {self.commitment_id} · {self.kind} · {self.window}"
+
+
+class JobRun(models.Model):
+    """A scheduled job that actually ran, written by the job itself (never by beat): beat
+    advances its ``last_run_at`` even when the tick is lost (Redis down), so only this
+    says whether the reminders of a day went. The catch-up compares the schedules with
+    these rows and runs late what is missing."""
+
+    job = models.CharField(_("任务"), max_length=40)  # "reminders", "reporting_call"
+    period = models.CharField(_("期次"), max_length=20)  # the day it is for, 2017-10-15
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # Run by the catch-up, for the beat tick that was lost.
+    late_for = models.DateTimeField(_("补做（原定时间）"), null=True, blank=True)
+    note = models.CharField(_("结果"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务运行记录")
+        verbose_name_plural = _("定时任务运行记录")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period"], name="jobrun_once_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period}"

@@ -11,9 +11,15 @@ Every email the system means to send is a ``Notification`` row first. Sending on
    permanent 5xx refusal, with the error kept for the admin.
 
 A worker that dies between 1 and 3 leaves the row in ``sending``. Whether the message went
-is then unknowable, so it is not re-sent blindly (at most once is the promise): after the
-lease it is marked failed with an explanation, and a person decides ("retry now" in the
-admin).
+is then unknowable. Each attempt stays at most once, but the row is not abandoned: after the
+lease (EMAIL_SENDING_LEASE_SECONDS, longer than a task may run) it goes back to pending with
+a note, the interrupted attempt counted, until EMAIL_MAX_ATTEMPTS; then it is failed and the
+supervision office sees it (``/outbox/`` and its daily digest). The Message-ID is stable per
+row, so a receiving server that got the interrupted copy can drop the second.
+
+Sending is prompt: writing outbox rows queues a flush of those rows on commit, and a failed
+attempt queues the next one for when its back-off ends; the every-minute beat tick is the
+safety net when Redis was down.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ State = Notification.State
 # -- dispatching Celery tasks ---------------------------------------------------------------
 
 
-def dispatch_on_commit(task_name: str, **kwargs: Any) -> None:
+def dispatch_on_commit(task_name: str, *, countdown: float | None = None, **kwargs: Any) -> None:
     """Queue the task ``commitments.<task_name>`` once the current transaction commits, and never raise.
 
     When Redis is down the web request or job that asked must still succeed: the work is
@@ -63,7 +69,12 @@ def dispatch_on_commit(task_name: str, **kwargs: Any) -> None:
         try:
             # By name from the app's registry: the tasks module imports this one, so
             # importing it here would be a cycle.
-            current_app.tasks[f"commitments.{task_name}"].apply_async(kwargs=kwargs, retry=False)
+            current_app.tasks[f"commitments.{task_name}"].apply_async(
+                # celery-types: countdown=None (celery's own default) is missing from the stubs.
+                kwargs=kwargs,
+                countdown=countdown,  # type: ignore[arg-type]
+                retry=False,
+            )
         except Exception:
             logger.warning(
                 "could not queue %s(%s); the periodic scan will pick the work up",
@@ -112,8 +123,26 @@ class FlushResult:
     failed: int = 0
     cancelled: int = 0
     not_claimed: int = 0  # another worker had it, or it was not due
-    interrupted: int = 0  # stuck in "sending" past the lease: marked failed
+    interrupted: int = 0  # stuck in "sending" past the lease: put back (or failed)
     errors: list[str] = field(default_factory=list)
+    outcomes: dict[int, str] = field(default_factory=dict)  # id → outcome, this flush
+
+    def count(self, pk: int, outcome: str) -> None:
+        self.outcomes[pk] = outcome
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.failed + self.retrying + self.not_claimed + self.cancelled
+
+    def closing_line(self) -> str:
+        """The commands' last line: every email in exactly one category, and the total."""
+        return (
+            f"已发送 sent {self.sent} · 失败 failed {self.failed} · "
+            f"待重试 left for retry {self.retrying} · "
+            f"已由其他进程处理 taken by another worker {self.not_claimed} · "
+            f"跳过 skipped {self.cancelled} · 合计 total {self.total}"
+        )
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -243,63 +272,155 @@ def _record_failure(n: Notification, exc: BaseException) -> str:
         next_attempt_at=timezone.now() + dt.timedelta(seconds=wait),
         last_error=error,
     )
+    _queue_retry(n.pk, wait)
     return "retrying"
 
 
+def _queue_retry(pk: int, wait: int) -> None:
+    """Queue the next attempt for when its back-off ends, not for the next beat tick. A
+    wait longer than the broker's visibility timeout is left to the tick: Redis would hand
+    a message with such a countdown to a second worker before it is due."""
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    if wait < visibility:
+        dispatch_on_commit("outbox_flush", ids=[pk], countdown=wait)
+
+
+INTERRUPTED_NOTE = (
+    "发送中断（工作进程退出），无法确认是否已送达；已自动重试（Message-ID 不变，收件服务器可去重）。"
+    " / interrupted while sending; retried automatically with the same Message-ID"
+)
+INTERRUPTED_FAILED_NOTE = (
+    "多次发送中断，已达最大尝试次数；请核实后“立即重试”。"
+    " / interrupted too many times; check and retry now"
+)
+
+
 def outbox_release_stuck(*, now: dt.datetime | None = None) -> int:
-    """Rows left in ``sending`` by a worker that died: mark them failed for a person to
-    check. Never re-sent automatically — the message may have gone before the crash."""
+    """Rows left in ``sending`` by a worker that died, past the lease: due again at once
+    with a note (the interrupted attempt was counted when it was claimed), or failed once
+    EMAIL_MAX_ATTEMPTS attempts are spent. Returns how many were released."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.EMAIL_SENDING_LEASE_SECONDS)
-    return Notification.objects.filter(state=State.SENDING, claimed_at__lt=cutoff).update(
-        state=State.FAILED,
-        last_error=(
-            "发送中断（工作进程退出），无法确认是否已送达；请核实后在后台“立即重试”。"
-            " / interrupted while sending; delivery unknown, retry from the admin if needed"
-        ),
+    stuck = Notification.objects.filter(state=State.SENDING, claimed_at__lt=cutoff)
+    failed = stuck.filter(attempts__gte=settings.EMAIL_MAX_ATTEMPTS).update(
+        state=State.FAILED, last_error=INTERRUPTED_FAILED_NOTE
     )
+    retried = stuck.update(state=State.PENDING, next_attempt_at=now, last_error=INTERRUPTED_NOTE)
+    if failed or retried:
+        logger.warning(
+            "outbox: %s interrupted sends put back for retry, %s failed for good", retried, failed
+        )
+    return failed + retried
+
+
+TROUBLE_DAYS = 7  # failed mail older than a week has been seen (or is moot)
+
+
+def outbox_trouble(*, now: dt.datetime | None = None, rows: int = 10) -> dict[str, Any]:
+    """What the supervision office must hear about the outbox: emails that failed for good
+    in the last week, and sends stuck past their lease. The count and the first rows."""
+    now = now or timezone.now()
+    stuck = now - dt.timedelta(seconds=settings.EMAIL_SENDING_LEASE_SECONDS)
+    qs = Notification.objects.filter(
+        Q(state=State.FAILED, created_at__gte=now - dt.timedelta(days=TROUBLE_DAYS))
+        | Q(state=State.SENDING, claimed_at__lt=stuck)
+    )
+    return {
+        "count": qs.count(),
+        "rows": list(
+            qs.order_by("-created_at", "-pk").values(
+                "pk", "to_email", "subject", "state", "attempts", "last_error"
+            )[:rows]
+        ),
+        "url": emails.url_for("outbox_list"),
+    }
 
 
 def outbox_due_ids(
-    *, now: dt.datetime | None = None, limit: int | None = None, ids: Iterable[int] | None = None
+    *,
+    now: dt.datetime | None = None,
+    limit: int | None = None,
+    ids: Iterable[int] | None = None,
+    after: int = 0,
 ) -> list[int]:
     now = now or timezone.now()
-    qs = Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=now)
+    qs = Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=now, pk__gt=after)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    pks = qs.order_by("next_attempt_at", "pk").values_list("pk", flat=True)
+    pks = qs.order_by("pk").values_list("pk", flat=True)
     return list(pks[:limit] if limit else pks)
+
+
+FLUSH_CHUNK = 500
 
 
 def outbox_flush(
     *,
     now: dt.datetime | None = None,
-    limit: int | None = 1000,
+    limit: int | None = None,
     ids: Iterable[int] | None = None,
-    budget_seconds: float = 240,
+    budget_seconds: float | None = None,
     give_up_after: int = 3,
 ) -> FlushResult:
-    """Send every pending email that is due (or only ``ids``), over one SMTP connection.
-    Run every minute by beat and after each job; several at once are harmless.
+    """Send every pending email that is due (or only ``ids``), over one SMTP connection,
+    until nothing is due: rows written while it runs are sent too. Queued after each write,
+    and every minute by beat; several at once are harmless (each row is claimed).
 
-    It stops early when the mail server is plainly down (``give_up_after`` failures in a
+    Each row is tried at most once per flush (a failed one waits for its back-off). It
+    stops early when the mail server is plainly down (``give_up_after`` failures in a
     row) — the remaining emails keep their attempts for when it is back — and when the time
-    budget is spent, well inside the task's time limit; the next flush carries on.
+    budget (OUTBOX_FLUSH_BUDGET_SECONDS, inside the task's time limit) is spent; the next
+    flush carries on. ``limit`` caps the number of rows tried (None: no cap).
     """
-    now = now or timezone.now()
     started = time.monotonic()
+    budget = settings.OUTBOX_FLUSH_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     result = FlushResult(interrupted=outbox_release_stuck(now=now))
     connection = get_connection()
     failures_in_a_row = 0
+    last = 0
+    wanted = None if ids is None else list(ids)
     try:
-        for pk in outbox_due_ids(now=now, limit=limit, ids=ids):
-            outcome = notification_send(pk, connection=connection, now=now)
-            setattr(result, outcome, getattr(result, outcome) + 1)
-            failures_in_a_row = failures_in_a_row + 1 if outcome == "retrying" else 0
-            if failures_in_a_row >= give_up_after or time.monotonic() - started > budget_seconds:
+        while True:
+            chunk = FLUSH_CHUNK if limit is None else min(FLUSH_CHUNK, limit - len(result.outcomes))
+            if chunk <= 0:
                 break
+            due = outbox_due_ids(now=now or timezone.now(), limit=chunk, ids=wanted, after=last)
+            if not due:
+                break
+            for pk in due:
+                last = pk
+                result.count(pk, notification_send(pk, connection=connection, now=now))
+                failures_in_a_row = (
+                    failures_in_a_row + 1 if result.outcomes[pk] == "retrying" else 0
+                )
+                if failures_in_a_row >= give_up_after or time.monotonic() - started > budget:
+                    return result
     finally:
         _close_quietly(connection)
+    return result
+
+
+OUTCOME_OF_STATE: dict[str, str] = {
+    State.SENT: "not_claimed",  # sent by another worker
+    State.SENDING: "not_claimed",  # in another worker's hands
+    State.PENDING: "retrying",  # left for a retry (not due yet, or the flush stopped early)
+    State.FAILED: "failed",
+    State.CANCELLED: "cancelled",
+}
+
+
+def outbox_send_now(ids: Iterable[int]) -> FlushResult:
+    """Flush these emails in this process and account for every one of them exactly once:
+    what this flush did to it, else where it stands (sent or held by another worker, left
+    pending for a retry, failed, cancelled). The counts add up to ``len(ids)``."""
+    ids = list(ids)
+    result = outbox_flush(ids=ids)
+    rest = [pk for pk in ids if pk not in result.outcomes]
+    for pk, state in Notification.objects.filter(pk__in=rest).values_list("pk", "state"):
+        result.count(pk, OUTCOME_OF_STATE[state])
+    gone = set(rest) - set(result.outcomes)
+    for pk in gone:  # deleted meanwhile (an empty digest): nothing was sent
+        result.count(pk, "cancelled")
     return result
 
 
@@ -329,6 +450,7 @@ __all__ = [
     "outbox_flush",
     "outbox_release_stuck",
     "outbox_retry_now",
+    "outbox_send_now",
     "preference_set",
     "wants",
 ]

@@ -35,7 +35,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,8 +47,9 @@ from django.utils import translation
 from commitments import clock
 from commitments.jobs import emails
 from commitments.jobs.models import EmailKind, Notification, NotificationItem
-from commitments.jobs.outbox import dispatch_on_commit, opted_out, wants
+from commitments.jobs.outbox import dispatch_on_commit, opted_out, outbox_trouble, wants
 from commitments.jobs.people import Person, directory, display_name
+from commitments.jobs.runlog import job_run_recorded
 from commitments.models import Commitment, ProgressUpdate
 from commitments.rules import LAMPS, Rag
 from commitments.selectors.states import CommitmentState, commitment_states, end_of_day
@@ -89,6 +90,9 @@ class Plan:
     # or this month's call): their new items wait for the next occasion.
     deferred_people: set[int] = field(default_factory=set)
     note: str = ""
+    # The supervision office: told of unreachable units and of mail that could not be sent.
+    office: set[int] = field(default_factory=set)
+    office_people: dict[int, Person] = field(default_factory=dict)  # those who can be mailed
 
     def by_recipient(self) -> dict[int, list[Item]]:
         out: dict[int, list[Item]] = defaultdict(list)
@@ -267,6 +271,14 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
         stale_after = max(settings.STALE_AFTER_DAYS, 1)
 
         candidates: list[Item] = []
+        plan.office = set(d.office)
+        plan.office_people = {
+            u: people[u] for u in sorted(d.office) if people[u].is_active and people[u].email
+        }
+
+        def reachable(uids: set[int]) -> set[int]:
+            return {u for u in uids if people[u].is_active and people[u].email}
+
         c: dict[str, Any] | None
         for cid, st in states.items():
             s = st.status
@@ -277,9 +289,17 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
             actors = d.actors([lead, *sorted(co_units.get(cid, ()))])
             ctx = _item_context(c, st, day)
             due = c["due_date"].isoformat()
+            if not reachable(actors):
+                # Nobody in the units can be mailed: the office hears of it at once, once
+                # per due date, whatever else the day says about the item.
+                for uid in d.office:
+                    candidates.append(Item(uid, cid, Kind.NO_RECIPIENT, f"nobody/{due}", ctx))
             if s.overdue_days > 0:
                 escalated = s.overdue_days > settings.ESCALATE_AFTER_DAYS
                 week = (s.overdue_days - 1) // every + 1
+                copied = _copied_to(
+                    bool(reachable(d.managers.get(lead, set()))), bool(reachable(d.office))
+                )
                 for uid in actors:
                     candidates.append(
                         Item(
@@ -287,7 +307,11 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
                             cid,
                             Kind.OVERDUE,
                             f"{due}/w{week}",
-                            {**ctx, "escalated": escalated},
+                            {
+                                **ctx,
+                                "escalated": escalated and bool(copied),
+                                "escalated_to": copied,
+                            },
                         )
                     )
                 if escalated:
@@ -343,6 +367,13 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
             existing=_existing_items(candidates),
             deferred=_sent_occasions(reminders_key_prefix(day)),
         )
+
+
+def _copied_to(managers: bool, office: bool) -> str:
+    """Whom an escalation actually reaches, as the reporter's line says it."""
+    if managers and office:
+        return "单位负责人和督查室"
+    return "单位负责人" if managers else "督查室" if office else ""
 
 
 def reminders_key_prefix(day: dt.date) -> str:
@@ -411,12 +442,15 @@ def reporting_call_plan(*, day: dt.date | None = None) -> Plan:
 
 
 DIGEST_SECTIONS: list[tuple[str, str, str]] = [  # kind, heading, short label for the subject
-    (Kind.ESCALATION, "逾期升级（抄送单位负责人和督查室）", "逾期升级"),
+    (Kind.NO_RECIPIENT, "单位无人可提醒，请督查室跟进", "无人可提醒"),
+    (Kind.ESCALATION, "逾期升级，请督促办理", "逾期升级"),
     (Kind.OVERDUE, "已逾期，请尽快办结并报送进展", "已逾期"),
     (Kind.DUE_SOON, "即将到期", "临近到期"),
     (Kind.RETURNED, "进展被退回，请修改后重新报送", "被退回"),
     (Kind.STALE, "长期未更新进展", "长期未更新"),
 ]
+SECTION_ORDER = {kind: i for i, (kind, _, _) in enumerate(DIGEST_SECTIONS)}
+REASON_LABELS = {kind: short for kind, _, short in DIGEST_SECTIONS}
 
 
 def _display(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -441,27 +475,76 @@ def _display(ctx: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def digest_context(
-    *, name: str, day: dt.date, items: Sequence[Mapping[str, Any]]
-) -> dict[str, Any]:
-    """The template context of one digest, from the items' stored contexts alone."""
-    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    escalated_codes = {i["context"]["code"] for i in items if i["kind"] == Kind.ESCALATION}
+def _rows(items: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """One row per task, whatever the number of reasons: (the section it is listed under —
+    its most pressing reason —, the row with every reason grouped)."""
+    by_code: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for i in items:
-        # An escalated item is listed once, under the escalation heading.
-        if i["kind"] == Kind.OVERDUE and i["context"]["code"] in escalated_codes:
-            continue
-        by_kind[i["kind"]].append(_display(i["context"]))
-    sections = []
+        by_code[i["context"]["code"]].append(i)
+    rows = []
+    for group in by_code.values():
+        group.sort(key=lambda i: SECTION_ORDER.get(i["kind"], len(SECTION_ORDER)))
+        kinds = [i["kind"] for i in group]
+        row = _display(group[0]["context"])
+        for i in group[1:]:  # what the other reasons add to the line
+            extra = i["context"]
+            for key in ("comment", "reviewer", "update_as_of", "escalated", "escalated_to"):
+                if extra.get(key) and not row.get(key):
+                    row[key] = extra[key]
+        row["reasons"] = [REASON_LABELS.get(k, k) for k in kinds]
+        row["more_reasons"] = "、".join(row["reasons"][1:])
+        rows.append((kinds[0], row))
+    return rows
+
+
+def _shorten(sections: list[dict[str, Any]], max_rows: int) -> int:
+    """Keep the first ``max_rows`` rows (in section order); return how many were left out.
+    The sections keep their full counts."""
+    left = max_rows
+    hidden = 0
+    for s in sections:
+        shown = s["items"][: max(left, 0)]
+        hidden += len(s["items"]) - len(shown)
+        left -= len(shown)
+        s["items"] = shown
+    return hidden
+
+
+def digest_context(
+    *,
+    name: str,
+    day: dt.date,
+    items: list[dict[str, Any]],
+    max_rows: int | None = None,
+    mail_trouble: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The template context of one digest, from the items' stored contexts alone: one row
+    per task, under its most pressing reason, and the headings count the rows."""
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for kind, row in _rows(items):
+        by_kind[kind].append(row)
+    sections: list[dict[str, Any]] = []
     for kind, heading, short in DIGEST_SECTIONS:
         entries = sorted(by_kind.get(kind, []), key=lambda x: (x["due_date"], x["code"]))
         if entries:
-            sections.append({"kind": kind, "heading": heading, "short": short, "items": entries})
+            sections.append(
+                {
+                    "kind": kind,
+                    "heading": heading,
+                    "short": short,
+                    "items": entries,
+                    "count": len(entries),
+                }
+            )
+    total = sum(s["count"] for s in sections)
+    limit = settings.DIGEST_MAX_ROWS if max_rows is None else max_rows
     return {
         "name": name,
         "day": day,
         "sections": sections,
-        "total": sum(len(s["items"]) for s in sections),
+        "total": total,
+        "hidden": _shorten(sections, limit),
+        "mail_trouble": mail_trouble if mail_trouble and mail_trouble["count"] else None,
         "escalate_after_days": settings.ESCALATE_AFTER_DAYS,
         "stale_after_days": settings.STALE_AFTER_DAYS,
         "inbox_url": emails.url_for("inbox"),
@@ -470,22 +553,42 @@ def digest_context(
 
 
 def reporting_call_context(
-    *, name: str, day: dt.date, items: Sequence[Mapping[str, Any]]
+    *,
+    name: str,
+    day: dt.date,
+    items: list[dict[str, Any]],
+    max_rows: int | None = None,
+    **_: Any,
 ) -> dict[str, Any]:
     entries = sorted(
         (_display(i["context"]) for i in items), key=lambda x: (x["due_date"], x["code"])
     )
-    _, reporting_day = reporting_call_window(day)
+    reporting_day = reporting_call_window(day)[1]
+    limit = settings.DIGEST_MAX_ROWS if max_rows is None else max_rows
     return {
         "name": name,
         "day": day,
         "month": f"{day.year}年{day.month}月",
         "reporting_day": reporting_day,
-        "items": entries,
+        "items": entries[: max(limit, 0)],
         "total": len(entries),
+        "hidden": max(len(entries) - max(limit, 0), 0),
         "inbox_url": emails.url_for("inbox"),
         "ledger_url": emails.url_for("ledger"),
     }
+
+
+def render_digest(
+    template: str, context: Callable[..., dict[str, Any]], **kwargs: Any
+) -> emails.RenderedEmail:
+    """Render within the size mail clients show whole (DIGEST_MAX_HTML_BYTES): past it,
+    list fewer rows — the counts stay, the rest is a link to the inbox."""
+    max_rows = settings.DIGEST_MAX_ROWS
+    while True:
+        email = emails.render(template, context(max_rows=max_rows, **kwargs))
+        if len(email.html.encode()) <= settings.DIGEST_MAX_HTML_BYTES or max_rows <= 0:
+            return email
+        max_rows //= 2
 
 
 def _write(
@@ -495,14 +598,50 @@ def _write(
     key_prefix: str,
     template: str,
     context: Callable[..., dict[str, Any]],
+    extras: Callable[[int], dict[str, Any]] | None = None,
+    always: frozenset[int] = frozenset(),
 ) -> list[int]:
     """Record the plan in the outbox (see the module docstring) and return the ids of the
-    emails that carry it. The outbox is flushed after commit."""
+    emails that carry it, a batch of REMINDER_BATCH_SIZE recipients at a time: each batch
+    is its own short transaction, rendered and let go before the next, so memory stays
+    bounded whatever the number of people, and a run killed half way leaves whole batches
+    behind — its rerun skips what they recorded. Each batch's emails are flushed after
+    its commit."""
     by_person = plan.by_recipient()
-    if not by_person:
-        return []
+    for uid in always:  # an email even without items (the office, when mail is failing)
+        by_person.setdefault(uid, [])
+    # Same key order in every run, so two runs never wait on each other in a cycle.
+    uids = sorted(by_person, key=lambda u: f"{key_prefix}{u}")
+    size = max(settings.REMINDER_BATCH_SIZE, 1)
+    ids: list[int] = []
+    for start in range(0, len(uids), size):
+        batch = uids[start : start + size]
+        ids += _write_batch(
+            plan,
+            {uid: by_person[uid] for uid in batch},
+            kind=kind,
+            key_prefix=key_prefix,
+            template=template,
+            context=context,
+            extras=extras,
+            always=always,
+        )
+    return sorted(ids)
+
+
+def _write_batch(
+    plan: Plan,
+    by_person: dict[int, list[Item]],
+    *,
+    kind: str,
+    key_prefix: str,
+    template: str,
+    context: Callable[..., dict[str, Any]],
+    extras: Callable[[int], dict[str, Any]] | None,
+    always: frozenset[int],
+) -> list[int]:
+    keys = [f"{key_prefix}{uid}" for uid in by_person]
     with transaction.atomic():
-        # Same key order in every run, so two runs never wait on each other in a cycle.
         Notification.objects.bulk_create(
             [
                 Notification(
@@ -512,17 +651,17 @@ def _write(
                     to_email=plan.people[uid].email,
                     for_day=plan.day,
                 )
-                for uid in sorted(by_person, key=lambda u: f"{key_prefix}{u}")
+                for uid in by_person
             ],
             ignore_conflicts=True,
         )
-        # Lock this occasion's emails until commit: a sender's claim (a conditional UPDATE)
-        # waits, so it never renders a digest that is still being filled.
+        # Lock these emails until commit: a sender's claim (a conditional UPDATE) waits,
+        # so it never renders a digest that is still being filled.
         open_emails = {
             n.recipient_id: n
             for n in Notification.objects.select_for_update(of=("self",))
             .select_related("recipient")
-            .filter(key__startswith=key_prefix, state=Notification.State.PENDING)
+            .filter(key__in=keys, state=Notification.State.PENDING)
             .order_by("pk")
         }
         NotificationItem.objects.bulk_create(
@@ -542,7 +681,7 @@ def _write(
             ignore_conflicts=True,
             batch_size=500,
         )
-        # Render every open email of the occasion from all its items: a concurrent run may
+        # Render every open email of the batch from all its items: a concurrent run may
         # have added some, and an email whose every item lost the race to an earlier one
         # has nothing to say.
         items: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
@@ -552,23 +691,36 @@ def _write(
             .values("notification_id", "kind", "context")
         ):
             items[row["notification_id"]].append(row)
-        empty = [n.pk for n in open_emails.values() if not items.get(n.pk)]
+        empty = [
+            n.pk
+            for n in open_emails.values()
+            if not items.get(n.pk) and n.recipient_id not in always
+        ]
         if empty:
             Notification.objects.filter(pk__in=empty).delete()
         rendered = []
         for n in open_emails.values():
-            if not items.get(n.pk):
+            if n.pk in empty:
                 continue
             user = n.recipient
             name = display_name(user.username, user.first_name, user.last_name)
-            email = emails.render(template, context(name=name, day=n.for_day, items=items[n.pk]))
+            email = render_digest(
+                template,
+                context,
+                name=name,
+                day=n.for_day,
+                items=items.pop(n.pk, []),
+                **(extras(user.pk) if extras else {}),
+            )
             n.subject, n.body_text, n.body_html = email.subject[:255], email.text, email.html
             rendered.append(n)
         Notification.objects.bulk_update(
             rendered, ["subject", "body_text", "body_html"], batch_size=100
         )
-        dispatch_on_commit("outbox_flush")
-    return sorted(n.pk for n in rendered)
+        ids = sorted(n.pk for n in rendered)
+        if ids:
+            dispatch_on_commit("outbox_flush", ids=ids)
+    return ids
 
 
 @dataclass
@@ -586,15 +738,30 @@ def reminders_run(*, day: dt.date | None = None, dry_run: bool = False) -> RunRe
     """The daily reminder job: plan the day's digests and (unless a dry run) put them in the
     outbox. The scheduled task and ``send_reminders`` both call this."""
     day = day or clock.today()
-    plan = reminders_plan(day=day)
     if dry_run:
-        return RunResult(plan, [], True)
+        return RunResult(reminders_plan(day=day), [], True)
+    with job_run_recorded("reminders", day):
+        return _reminders_write(reminders_plan(day=day), day)
+
+
+def _reminders_write(plan: Plan, day: dt.date) -> RunResult:
+    trouble = outbox_trouble()
+    office: frozenset[int] = frozenset()
+    if trouble["count"]:
+        already = _sent_occasions(reminders_key_prefix(day))
+        for uid, person in plan.office_people.items():
+            if uid not in already:
+                plan.people.setdefault(uid, person)
+                office |= {uid}
     ids = _write(
         plan,
         kind=Notification.Kind.REMINDER_DIGEST,
         key_prefix=reminders_key_prefix(day),
         template="reminder-digest",
         context=digest_context,
+        extras=lambda uid: {"mail_trouble": trouble} if uid in plan.office else {},
+        # Failing mail is news for the office even on a day with nothing else to say.
+        always=office,
     )
     return RunResult(plan, ids, False)
 
@@ -602,14 +769,15 @@ def reminders_run(*, day: dt.date | None = None, dry_run: bool = False) -> RunRe
 def reporting_call_run(*, day: dt.date | None = None, dry_run: bool = False) -> RunResult:
     """The daily check for the monthly reporting call (it sends only in the call days)."""
     day = day or clock.today()
-    plan = reporting_call_plan(day=day)
     if dry_run:
-        return RunResult(plan, [], True)
-    ids = _write(
-        plan,
-        kind=Notification.Kind.REPORTING_CALL,
-        key_prefix=reporting_call_key_prefix(day),
-        template="reporting-call",
-        context=reporting_call_context,
-    )
+        return RunResult(reporting_call_plan(day=day), [], True)
+    with job_run_recorded("reporting_call", day):
+        plan = reporting_call_plan(day=day)
+        ids = _write(
+            plan,
+            kind=Notification.Kind.REPORTING_CALL,
+            key_prefix=reporting_call_key_prefix(day),
+            template="reporting-call",
+            context=reporting_call_context,
+        )
     return RunResult(plan, ids, False)

@@ -359,10 +359,19 @@ def summary_figures(
             "url": emails.url_for("commitment", cid),
         }
 
+    # Newly completed means accepted by the office: a claim alone is shown apart, as
+    # awaiting review, never as done (claimed and verified figures are always apart).
     newly_completed = [
         brief(cid)
         for cid in info
-        if states[cid].status.rag in DONE and before[cid].status.rag not in DONE
+        if states[cid].verified.rag in DONE and before[cid].verified.rag not in DONE
+    ]
+    newly_claimed = [
+        brief(cid)
+        for cid in info
+        if states[cid].status.rag in DONE
+        and states[cid].verified.rag not in DONE
+        and before[cid].status.rag not in DONE
     ]
     newly_overdue = [
         brief(cid)
@@ -442,6 +451,7 @@ def summary_figures(
         "changes": {
             "since": since_day.isoformat(),
             "newly_completed": newly_completed,
+            "newly_claimed": newly_claimed,
             "newly_overdue": newly_overdue,
             "deadlines_moved": moved,
         },
@@ -708,6 +718,12 @@ def summaries_missed(*, now: dt.datetime | None = None) -> list[int]:
         for report in current_reports(day):
             if not Summary.objects.filter(report=report, kind=kind, period_end=end).exists():
                 asked.append(summary_request(kind=kind, day=day, report=report).pk)
+                logger.warning(
+                    "caught up %s summary for %s (missed at %s)",
+                    kind,
+                    end.isoformat(),
+                    timezone.localtime(fired_at).strftime("%Y-%m-%d %H:%M"),
+                )
     return asked
 
 

@@ -11,10 +11,11 @@ import datetime as dt
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
+from commitments.jobs import catchup, reminders, summaries
 from commitments.jobs import outbox as notifications
-from commitments.jobs import reminders, summaries
 
 # The database went away for a moment (restart, failover, a dropped connection): try again
 # with back-off. SMTP trouble is not here: the outbox retries each email on its own clock.
@@ -61,9 +62,10 @@ def reporting_call_send_due(day: str | None = None) -> dict[str, Any]:
 
 
 @shared_task(name="commitments.outbox_flush", **RETRYING)
-def outbox_flush() -> dict[str, int]:
-    """Every minute and after each job: send what is due in the outbox."""
-    return notifications.outbox_flush().as_dict()
+def outbox_flush(ids: list[int] | None = None) -> dict[str, int]:
+    """After each write (``ids``: the rows written), when a retry's back-off ends, and
+    every minute (everything due): send what is due in the outbox."""
+    return notifications.outbox_flush(ids=ids).as_dict()
 
 
 @shared_task(name="commitments.notification_send", **RETRYING)
@@ -87,3 +89,19 @@ def summaries_resume_stalled() -> list[int]:
     """Every few minutes: queue again summaries nobody built (Redis was down) or whose
     worker died."""
     return summaries.summaries_resume_stalled()
+
+
+@shared_task(name="commitments.jobs_catch_up", **RETRYING)
+def jobs_catch_up() -> dict[str, Any]:
+    """Every minute, and when a worker starts: run late the scheduled runs whose beat tick
+    was lost (Redis down, no worker), and flush the outbox."""
+    return catchup.jobs_catch_up()
+
+
+@worker_ready.connect
+def catch_up_when_a_worker_starts(sender: Any = None, **kwargs: Any) -> None:
+    """A worker coming back after an outage looks for what was missed meanwhile."""
+    try:
+        jobs_catch_up.apply_async(retry=False)
+    except Exception:  # the broker went again; the beat tick will do it
+        pass

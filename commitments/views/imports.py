@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from commitments.forms import ReportImportForm
 from commitments.ingest import ReportFormatError
-from commitments.ingest.review import CorrectionError
+from commitments.ingest.review import CorrectionError, apply_corrections
 from commitments.models import Commitment, ReportImport, Target
 from commitments.selectors.imports import import_parse, import_preview, open_imports, recent_imports
 from commitments.services.imports import (
@@ -129,6 +129,38 @@ def _review(
 @supervisor_required
 def import_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _review(request, _draft(pk))
+
+
+@supervisor_required
+def import_fix(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpResponse:
+    """The correction forms of one commitment, loaded when the office opens them (the
+    review page would weigh megabytes with every commitment's forms in it)."""
+    draft = _draft(pk)
+    try:
+        report = apply_corrections(import_parse(draft), draft.corrections).report
+    except ReportFormatError:
+        return redirect("import_review", draft.pk)
+    items = report.commitments
+    found = [i for i, c in enumerate(items) if c.code == code]
+    if not found or draft.state != ReportImport.State.DRAFT:
+        raise Http404
+    i = found[0]
+    following = items[i + 1] if i + 1 < len(items) else None
+    context = {
+        "draft": draft,
+        "title": report.title,
+        "c": items[i],
+        # merging joins neighbours within one chapter
+        "next_item": following
+        if following is not None
+        and following.section_key.split(".")[:2] == items[i].section_key.split(".")[:2]
+        else None,
+        "kinds": Commitment.Kind.choices,
+        "qualifiers": Target.Qualifier.choices,
+        "directions": Target.Direction.choices,
+    }
+    template = "commitments/_import_fix.html" if request.htmx else "commitments/import_fix.html"
+    return render(request, template, context)
 
 
 def _after_change(

@@ -1,6 +1,12 @@
 """Benchmark: one reminder run and one summary build on a large ledger.
 
-Run: .venv/bin/python tests/bench/bench_jobs.py [--small 1000] [--large 10000] [--users 1000]
+Run: .venv/bin/python tests/bench/bench_jobs.py [--small 1000] [--large 10000] [--people 1000]
+     [--database-url postgres://postgres@127.0.0.1:5432/bench_jobsrel]
+
+Peak memory: each size runs in a subprocess of its own and reports its peak resident set
+(``getrusage(RUSAGE_SELF).ru_maxrss``) and, for the reminder run alone, the peak of
+Python allocations (``tracemalloc``). With ``--database-url`` the database is emptied
+(flushed) before use — give it a database of its own.
 
 A fresh SQLite database (in a temporary directory) gets ``--users`` people (320
 departments with two reporters and a manager each, the supervision office, leaders; a few
@@ -23,6 +29,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,14 +39,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[2]
+# tracemalloc slows the run several times over: on request only (--tracemalloc).
+TRACE = "--tracemalloc" in sys.argv
 DAY = dt.date(2017, 10, 15)
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def setup_django() -> None:
+def setup_django(database_url: str | None = None) -> None:
     tmp = tempfile.mkdtemp(prefix="bench-jobs-")
     os.environ["VAR_DIR"] = tmp
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{tmp}/bench.sqlite3"
     os.environ["EMAIL_URL"] = "memorymail://"  # Django's locmem backend
     os.environ["LEDGER_TODAY"] = ""
     os.environ["LOG_LEVEL"] = "ERROR"
@@ -51,6 +60,8 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if database_url:
+        call_command("flush", interactive=False, verbosity=0)
 
 
 def aware(day: dt.date, hour: int = 17) -> dt.datetime:
@@ -268,8 +279,17 @@ def measure(world: World) -> dict:
     Summary.objects.all().delete()
     mail.outbox = []
 
+    import tracemalloc
+
     expected = people_with_something_due(DAY)
+    if TRACE:
+        tracemalloc.start()
     run, t_run, q_run, k_run = counted(lambda: reminders_run(day=DAY))
+    traced_peak = tracemalloc.get_traced_memory()[1] if TRACE else 0
+    import resource
+
+    rss_after_run = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tracemalloc.stop()
     flush, t_flush, q_flush, _ = counted(
         lambda: outbox_flush(limit=None, budget_seconds=3600, give_up_after=10**9)
     )
@@ -307,6 +327,8 @@ def measure(world: World) -> dict:
         "next_s": t_next, "next_q": q_next, "next_emails": len(mail.outbox), "next_items": len(nxt.plan.items),
         "sum_s": t_sum, "sum_q": q_sum, "sum_kinds": k_sum,
         "xlsx_kb": len(bytes(summary.xlsx)) / 1024,
+        "run_traced_mb": traced_peak / 2**20,
+        "rss_after_run_mb": rss_after_run,
     }  # fmt: skip
 
 
@@ -320,6 +342,11 @@ def report(r: dict) -> None:
         f"reminder run (plan + outbox write): {r['run_s']:.2f} s, {r['run_q']} queries "
         f"({reads} reads, {writes} batched writes) → {r['emails']} digests, {r['items']:,} items"
     )
+    print(
+        f"  peak resident memory up to the end of the run (ledger built): {r['rss_after_run_mb']:.0f} MB"
+    )
+    if TRACE:
+        print(f"  reminder run peak Python allocations (tracemalloc): {r['run_traced_mb']:.0f} MB")
     print(
         f"  emails sent {r['emails']} == people with something due {r['expected_people']} "
         f"(skipped: {r['skipped'][0]} inactive, {r['skipped'][1]} without email)"
@@ -337,41 +364,65 @@ def report(r: dict) -> None:
           f"({dict(r['sum_kinds'])}); XLSX {r['xlsx_kb']:.0f} KB")  # fmt: skip
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--small", type=int, default=1000)
-    ap.add_argument("--large", type=int, default=10000)
-    ap.add_argument("--users", type=int, default=1000)
-    args = ap.parse_args()
-    setup_django()
+def one_size(args: argparse.Namespace) -> None:
+    """Build the ledger with ``args.size`` commitments and measure it (in this process)."""
+    import resource
+
+    setup_django(args.database_url)
     from django.db import connection
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     t0 = time.perf_counter()
-    world = World(args.users)
-    world.grow(args.small)
-    print(f"built {args.small:,} commitments in {time.perf_counter() - t0:.1f} s")
-    small = measure(world)
-    report(small)
-    t0 = time.perf_counter()
-    world.grow(args.large)
-    print(f"\ngrew to {args.large:,} commitments in {time.perf_counter() - t0:.1f} s")
-    large = measure(world)
-    report(large)
+    world = World(args.people)
+    world.grow(args.size)
+    print(
+        f"built {args.size:,} commitments, {args.people:,} people in {time.perf_counter() - t0:.1f} s"
+    )
+    r = measure(world)
+    report(r)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of the whole process (ru_maxrss): {peak:.0f} MB")
+    # Two reads per batch of recipients written (lock the batch's emails, read their
+    # items back); the rest is the plan, which must not grow with the ledger.
+    from django.conf import settings
 
-    assert small["run_kinds"]["SELECT"] == large["run_kinds"]["SELECT"], (
-        "reminder reads grew with the ledger"
-    )
-    assert small["sum_kinds"]["SELECT"] == large["sum_kinds"]["SELECT"], (
-        "summary reads grew with the ledger"
-    )
+    batches = -(-r["emails"] // settings.REMINDER_BATCH_SIZE)
+    plan_reads = r["run_kinds"]["SELECT"] - 2 * batches
+    print(f"reminder reads: {plan_reads} for the plan + 2 per batch × {batches} batches")
+    print(f"RESULT select={plan_reads} sum_select={r['sum_kinds']['SELECT']}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--small", type=int, default=1000)
+    ap.add_argument("--large", type=int, default=10000)
+    ap.add_argument("--people", "--users", dest="people", type=int, default=1000)
+    ap.add_argument("--database-url", default=None)
+    ap.add_argument("--tracemalloc", action="store_true")
+    ap.add_argument("--size", type=int, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.size is not None:
+        one_size(args)
+        return
+    selects = []
+    for size in (args.small, args.large):
+        cmd = [sys.executable, __file__, "--size", str(size), "--people", str(args.people)]
+        cmd += ["--tracemalloc"] if args.tracemalloc else []
+        if args.database_url:
+            cmd += ["--database-url", args.database_url]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        sys.stdout.write(out.stdout)
+        if out.returncode:
+            sys.stderr.write(out.stderr)
+            raise SystemExit(out.returncode)
+        line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
+        selects.append(dict(kv.split("=") for kv in line.split()[1:]))
+    small, large = selects
+    assert small["select"] == large["select"], "reminder reads grew with the ledger"
+    assert small["sum_select"] == large["sum_select"], "summary reads grew with the ledger"
     print(
-        f"\nreads do not grow with the ledger: reminder run {small['run_kinds']['SELECT']} = "
-        f"{large['run_kinds']['SELECT']}, summary {small['sum_kinds']['SELECT']} = {large['sum_kinds']['SELECT']}"
-    )
-    print(
-        f"batched writes of the reminder run: {small['run_q'] - small['run_kinds']['SELECT']} → "
-        f"{large['run_q'] - large['run_kinds']['SELECT']} (one statement per batch of rows)"
+        f"\nreads do not grow with the ledger: reminder plan {small['select']} = "
+        f"{large['select']}, summary {small['sum_select']} = {large['sum_select']}"
     )
 
 

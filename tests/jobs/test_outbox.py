@@ -143,20 +143,55 @@ class TestSending:
         n = refreshed(n)
         assert n.state == Notification.State.FAILED and n.attempts == 1 and "550" in n.last_error
 
-    def test_a_send_interrupted_by_a_crash_is_not_sent_again(self, flaky, settings):
-        """The worker died after claiming: the message may or may not have gone. It is
-        marked failed after the lease for a person to check, never re-sent blindly."""
+    def test_a_send_interrupted_by_a_crash_is_retried_after_the_lease(self, flaky, settings):
+        """The worker died after claiming: the message may or may not have gone. Each
+        attempt stays at most once; after the lease the row is due again with a note (the
+        Message-ID is the same, so a receiving server can drop a duplicate)."""
         settings.EMAIL_SENDING_LEASE_SECONDS = 600
         with frozen(DAY):
             n = outbox_row()
             assert notification_claim(n.pk)
         with frozen(DAY, 8, 35):
             assert outbox_flush().interrupted == 0  # still within the lease
+            assert mail.outbox == []
+        with frozen(DAY, 8, 41):
+            result = outbox_flush()
+        assert result.interrupted == 1 and result.sent == 1
+        n = refreshed(n)
+        assert n.state == Notification.State.SENT and n.attempts == 2
+        assert len(mail.outbox) == 1
+
+    def test_an_interrupted_send_fails_for_good_after_the_last_attempt(self, flaky, settings):
+        settings.EMAIL_SENDING_LEASE_SECONDS = 600
+        with frozen(DAY):
+            n = outbox_row(attempts=settings.EMAIL_MAX_ATTEMPTS - 1)
+            assert notification_claim(n.pk)  # the last attempt
         with frozen(DAY, 8, 41):
             assert outbox_flush().interrupted == 1
         n = refreshed(n)
         assert n.state == Notification.State.FAILED and "interrupted" in n.last_error
         assert mail.outbox == []
+
+    def test_a_flush_sends_until_nothing_is_due(self, flaky, monkeypatch):
+        """Not a fixed batch: the flush goes on, chunk after chunk, while rows are due."""
+        monkeypatch.setattr(notifications, "FLUSH_CHUNK", 2)
+        user = UserFactory(password=None)
+        for i in range(7):
+            outbox_row(user, key=f"k{i}")
+        assert outbox_flush().sent == 7
+        assert len(mail.outbox) == 7
+
+    def test_a_failed_attempt_queues_its_retry_for_when_the_back_off_ends(self, flaky, monkeypatch):
+        queued: list[tuple[str, float | None, dict]] = []
+        monkeypatch.setattr(
+            notifications,
+            "dispatch_on_commit",
+            lambda name, countdown=None, **kw: queued.append((name, countdown, kw)),
+        )
+        flaky.reset([ConnectionRefusedError(111, "refused")])
+        n = outbox_row()
+        assert outbox_flush().retrying == 1
+        assert queued == [("outbox_flush", 60, {"ids": [n.pk]})]
 
     def test_retry_now_makes_failed_emails_due_and_leaves_sent_ones_alone(
         self, flaky, django_capture_on_commit_callbacks

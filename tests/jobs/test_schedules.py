@@ -40,7 +40,7 @@ def test_it_creates_the_defaults_in_shanghai_time():
     call = schedule_of("reporting call")
     assert call.task == "commitments.reporting_call_send_due" and call.crontab.hour == "8"
     assert (
-        PeriodicTask.objects.filter(name__in=[d.name for d in DEFAULTS], enabled=True).count() == 6
+        PeriodicTask.objects.filter(name__in=[d.name for d in DEFAULTS], enabled=True).count() == 7
     )
 
 
@@ -50,7 +50,7 @@ def test_it_is_idempotent_and_keeps_admin_edits():
     weekly.enabled = False  # the office turned the weekly summary off in the admin
     weekly.save()
     call_command("setup_schedules", stdout=io.StringIO())
-    assert PeriodicTask.objects.filter(name__in=[d.name for d in DEFAULTS]).count() == 6
+    assert PeriodicTask.objects.filter(name__in=[d.name for d in DEFAULTS]).count() == 7
     assert schedule_of("weekly summary").enabled is False
     call_command("setup_schedules", "--reset", stdout=io.StringIO())
     assert schedule_of("weekly summary").enabled is True

@@ -89,3 +89,42 @@ def test_send_summaries_dry_run_and_real(anyang):
     assert "月报（2017年10月）" in out and "已发送 sent 1" in out
     assert [m.to for m in mail.outbox] == [[leader.email]]
     assert Summary.objects.get().period_end == dt.date(2017, 10, 31)
+
+
+def test_the_closing_counts_add_up_to_the_emails_written(world, settings, monkeypatch):
+    """Each email in exactly one category, whatever happened to it: one taken by another
+    worker, one to someone deactivated meanwhile, one refused for good, one left for a
+    retry, one sent; the total is the number of emails written."""
+    import smtplib
+
+    from django.utils import timezone
+
+    from commitments.jobs import outbox
+    from tests.support.mailbackends import FlakyBackend
+
+    settings.EMAIL_BACKEND = "tests.support.mailbackends.FlakyBackend"
+    FlakyBackend.reset(
+        [smtplib.SMTPRecipientsRefused({"x": (550, b"no such user")}), TimeoutError("slow")]
+    )
+    original = outbox.notification_send
+    calls: list[int] = []
+
+    def meddling(pk: int, **kw):
+        calls.append(pk)
+        if len(calls) == 1:  # another worker got there first
+            Notification.objects.filter(pk=pk).update(
+                state=Notification.State.SENT, sent_at=timezone.now()
+            )
+        elif len(calls) == 2:  # deactivated meanwhile
+            n = Notification.objects.select_related("recipient").get(pk=pk)
+            n.recipient.is_active = False
+            n.recipient.save()
+        return original(pk, **kw)
+
+    monkeypatch.setattr(outbox, "notification_send", meddling)
+    out = command("send_reminders", "--as-of", "2017-10-15")
+    assert (
+        "已发送 sent 1 · 失败 failed 1 · 待重试 left for retry 1 · "
+        "已由其他进程处理 taken by another worker 1 · 跳过 skipped 1 · 合计 total 5"
+    ) in out
+    assert Notification.objects.count() == 5

@@ -13,6 +13,7 @@ from django.utils import timezone
 from commitments.jobs.models import Notification
 from commitments.jobs.outbox import outbox_flush
 from commitments.jobs.reminders import reminders_run
+from tests.support.html import parse
 from tests.support.jobs_world import DAY, frozen, make_world
 from tests.support.smtp_server import smtp_server, smtp_settings
 
@@ -91,12 +92,10 @@ def test_failures_are_visible_in_the_admin_and_can_be_retried(settings, digests,
         url = reverse("admin:jobs_notification_changelist")
         page = admin_client.get(url, {"state__exact": "failed"}).content.decode()
         assert "451" in page and "550" in page
-        assert (
-            admin_client.get(
-                reverse("admin:jobs_notification_change", args=[failed[0].pk])
-            ).status_code
-            == 200
-        )
+        change = admin_client.get(reverse("admin:jobs_notification_change", args=[failed[0].pk]))
+        assert change.status_code == 200
+        shown = parse(change.content).find("div", id="content").text
+        assert failed[0].last_error.splitlines()[0][:40] in shown  # why it failed
 
         response = admin_client.post(
             url, {"action": "retry_now", "_selected_action": [n.pk for n in failed]}, follow=True

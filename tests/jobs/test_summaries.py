@@ -22,7 +22,7 @@ from commitments.jobs.summaries import (
 )
 from commitments.models import Commitment, Membership, ProgressUpdate
 from tests.support.factories import DepartmentFactory, MembershipFactory, UserFactory
-from tests.support.jobs_world import email_body, parse, update
+from tests.support.jobs_world import at, email_body, parse, update
 
 pytestmark = pytest.mark.django_db
 
@@ -119,14 +119,17 @@ def test_what_changed_since_the_previous_summary(ledger):
     first = build("weekly", dt.date(2017, 10, 9), report)  # the week to 8 October
     assert first.figures["compared_with"]["summary_id"] is None
 
-    # During the next week: matter 1 is completed, another item's deadline is brought
-    # forward to 11 October and missed.
+    # During the next week: matter 1 is completed and the office accepts it; another item's
+    # deadline is brought forward to 11 October and missed.
     update(
         ledger["matters"][1],
         rep,
         dt.date(2017, 10, 12),
         percent=100,
         claimed_status=ProgressUpdate.Status.COMPLETED,
+        review_state=ProgressUpdate.Review.ACCEPTED,
+        reviewed_by=ledger["sup"],
+        reviewed_at=at(dt.date(2017, 10, 13), 10, 0),
     )
     moved = ledger["matters"][2]
     moved.due_date = dt.date(2017, 10, 11)
@@ -145,6 +148,26 @@ def test_what_changed_since_the_previous_summary(ledger):
     assert second.figures["deltas"]["overdue"] == 1
     assert "新完成" in second.html and "新逾期" in second.html and "调整时限" in second.html
     assert "2017-12-31 → 2017-10-11" in second.text
+
+
+def test_an_unreviewed_claim_is_never_called_newly_completed(ledger):
+    report, rep = ledger["report"], ledger["rep"]
+    build("weekly", dt.date(2017, 10, 9), report)
+    update(
+        ledger["matters"][3],
+        rep,
+        dt.date(2017, 10, 12),
+        percent=100,
+        claimed_status=ProgressUpdate.Status.COMPLETED,
+    )  # submitted, not reviewed
+    second = build("weekly", MONDAY, report)
+    changes = second.figures["changes"]
+    assert changes["newly_completed"] == []
+    assert [c["code"] for c in changes["newly_claimed"]] == [ledger["matters"][3].code]
+    code = ledger["matters"][3].code
+    line = next(x for x in second.text.splitlines() if code in x)
+    assert "申报完成（待审核）" in line and "新完成" not in line
+    assert "申报完成（待审核）" in second.html
 
 
 def test_the_ledger_is_attached_as_xlsx(ledger):
@@ -280,9 +303,9 @@ def test_the_admin_pages_render(ledger, admin_client):
     assert reverse("summary_detail", args=[s.pk]) in page
     n = Notification.objects.first()
     assert n is not None
-    assert (
-        admin_client.get(reverse("admin:jobs_notification_change", args=[n.pk])).status_code == 200
-    )
+    page = admin_client.get(reverse("admin:jobs_notification_change", args=[n.pk]))
+    assert page.status_code == 200
+    assert n.key in page.content.decode() and n.to_email in page.content.decode()
 
 
 def test_a_summary_whose_beat_tick_was_lost_is_started_late(

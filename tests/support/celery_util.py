@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,7 +11,9 @@ import redis
 
 from tracker.celery import app
 
-E2E_BROKER = "redis://127.0.0.1:6379/15"  # a Redis database of its own, flushed around each use
+# A Redis database of its own, flushed around each use; E2E_REDIS_URL points a run at another
+# Redis (two checkouts testing at once on one machine must not share it).
+E2E_BROKER = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/15")
 CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"  # nothing listens here: "Redis is down"
 
 

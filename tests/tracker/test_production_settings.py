@@ -27,6 +27,7 @@ def run(tmp_path: Path, *args: str, **overrides: str | None) -> subprocess.Compl
             "SECRET_KEY": KEY,
             "ALLOWED_HOSTS": "duban.example.gov.cn",
             "CSRF_TRUSTED_ORIGINS": "https://duban.example.gov.cn",
+            "SITE_URL": "https://duban.example.gov.cn",
             "VAR_DIR": str(tmp_path),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
             "PYTHONDONTWRITEBYTECODE": "1",

@@ -42,7 +42,7 @@ def test_upload_preview_correct_publish(browser, live_server, office, tmp_path):
 
     # correct: the road becomes practical matter no. 1 (htmx swaps the review in place)
     item = page.locator("li.draftitem", has_text="新建道路20公里")
-    item.locator("details.fix summary").click()
+    item.locator("a.fixlink").click()  # the forms load on demand
     item.locator("select[name=kind]").select_option("practical_matter")
     item.locator("input[name=matter_number]").fill("1")
     item.get_by_role("button", name="改类别").click()

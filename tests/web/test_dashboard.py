@@ -12,6 +12,12 @@ import time_machine
 from commitments.models import Commitment, Target
 from commitments.rules import Rag
 from commitments.selectors.dashboard import dashboard_build
+from tests.support.factories import (
+    CommitmentFactory,
+    DepartmentFactory,
+    ReportFactory,
+    SectionFactory,
+)
 from tests.support.webutil import make_cast, record
 
 DAY = dt.datetime(2017, 9, 30, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -23,14 +29,53 @@ def cast(anyang):
         yield make_cast(anyang)
 
 
-def test_totals_add_up(cast):
-    board = dashboard_build(
-        report=cast.report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30)
+def test_totals_match_a_ledger_counted_by_hand(cast):
+    """Six commitments written so that each shows a different lamp on 30 September
+    (74.7% of the year gone): the expected figures below are counted by hand from what
+    the test wrote, not from the selector."""
+    report = ReportFactory.create(city="样例市")
+    one = SectionFactory.create(report=report, key="2.1", label="（一）", title="甲章", order=1)
+    two = SectionFactory.create(report=report, key="2.2", label="（二）", title="乙章", order=2)
+    roads, water = (
+        DepartmentFactory.create(name="样例交通局"),
+        DepartmentFactory.create(name="样例水利局"),
     )
-    assert board.total == cast.report.commitments.count()
-    assert sum(n for _, _, n, _ in board.by_rag) == board.total
-    assert sum(g.total for g in board.chapters) == board.total
-    assert sum(g.total for g in board.departments) == board.total
+
+    def item(section, unit, **kw):
+        return CommitmentFactory.create(report=report, section=section, lead_unit=unit, **kw)
+
+    done = item(one, roads)
+    overdue = item(one, roads, due_date=dt.date(2017, 6, 30))
+    on_track = item(one, roads, weight=2)
+    behind = item(two, water)
+    not_started = item(two, water, start_date=dt.date(2017, 9, 20))
+    late = item(two, None, due_date=dt.date(2017, 6, 30))
+    record(done, cast.reporter, as_of=dt.date(2017, 9, 1), status="completed", percent=None)
+    record(on_track, cast.reporter, as_of=dt.date(2017, 9, 25), percent="70")
+    record(behind, cast.reporter, as_of=dt.date(2017, 9, 25), percent="30")
+    record(
+        not_started, cast.reporter, as_of=dt.date(2017, 9, 25), status="not_started", percent=None
+    )
+    record(late, cast.reporter, as_of=dt.date(2017, 7, 15), status="completed", percent=None)
+
+    board = dashboard_build(
+        report=report, commitments=Commitment.objects.all(), day=dt.date(2017, 9, 30)
+    )
+    assert board.total == 6
+    assert {rag: n for rag, _, n, _ in board.by_rag} == {
+        Rag.RED: 1, Rag.YELLOW: 1, Rag.GREEN: 1, Rag.NOT_STARTED: 1,
+        Rag.COMPLETED_LATE: 1, Rag.COMPLETED: 1,
+    }  # fmt: skip
+    assert board.percent == 52.9  # weighted: (100 + 0 + 70×2 + 30 + 0 + 100) / 7
+    assert board.verified_completed == 0  # nothing accepted yet
+    assert [(g.name, g.total) for g in board.chapters] == [("（一）甲章", 3), ("（二）乙章", 3)]
+    assert [(g.name, g.total, g.counts[Rag.COMPLETED]) for g in board.departments] == [
+        ("样例交通局", 3, 1),
+        ("样例水利局", 2, 0),
+        ("（未分配）", 1, 0),
+    ]
+    assert [r.commitment.pk for r in board.overdue] == [overdue.pk]
+    assert board.overdue[0].state.status.overdue_days == 92
 
 
 def test_ten_practical_matters_with_their_targets(cast):

@@ -242,3 +242,19 @@ def test_a_re_import_shows_the_difference_and_keeps_corrections_and_progress(cas
     call_command("seed_report", no_progress=True, verbosity=0)
     general.refresh_from_db()
     assert general.kind == "pollution"
+
+
+def test_correction_forms_load_on_demand_and_work_without_javascript(cast):
+    client = cast.client("supervisor")
+    upload(client, SMALL)
+    draft = ReportImport.objects.get()
+    review = client.get(reverse("import_review", args=[draft.pk])).content.decode()
+    assert 'name="op"' not in review  # the page carries links, not a form per commitment
+    url = reverse("import_fix", args=[draft.pk, "2018-2.1-02"])
+    assert url in review
+    page = client.get(url).content.decode()
+    assert "新建道路20公里。" in page and 'value="target_edit"' in page
+    assert 'value="merge"' not in page  # the last of its chapter merges with nothing
+    first = client.get(reverse("import_fix", args=[draft.pk, "2018-2.1-01"])).content.decode()
+    assert 'value="merge"' in first and 'value="新建道路20公里。"' in first
+    assert client.get(reverse("import_fix", args=[draft.pk, "9999-9.9-99"])).status_code == 404

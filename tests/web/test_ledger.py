@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commitments.models import Commitment, ProgressUpdate, Target, TargetReading
 from tests.support.factories import DepartmentFactory, ReportFactory, SectionFactory, UserFactory
+from tests.support.html import parse
 from tests.support.webutil import make_cast, record
 
 DAY = dt.datetime(2017, 9, 30, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -28,15 +29,37 @@ def codes(body: str, cast) -> set[str]:
     return {c for c in cast.report.commitments.values_list("code", flat=True) if f">{c}<" in body}
 
 
+def row_lamps(body: str) -> dict[str, list[str]]:
+    """Each row's code and the lamp classes inside its status cell (the filter chips and
+    the counts above the table have lamps too; only the rows' own are read here)."""
+    table = parse(body).find("div", id="ledger-table").find("tbody")
+    out = {}
+    for tr in table.find_all("tr"):
+        code = tr.find("td", cls="code").text.strip()
+        out[code] = [
+            next(k for k in lamp.classes if k.startswith("lamp-"))
+            for lamp in tr.find("td", cls="rag").find_all("span", cls="lamp")
+        ]
+    return out
+
+
 def test_ledger_lists_the_report_with_lamps_and_units(cast):
+    Commitment.objects.filter(pk=cast.theirs.pk).update(due_date=dt.date(2017, 6, 30))
+    record(cast.mine, cast.reporter, as_of=dt.date(2017, 9, 25), status="completed", percent=None)
     body = cast.client("supervisor").get("/").content.decode()
     assert "2017年安阳市政府工作报告" in body
     total = cast.report.commitments.count()
     assert f"共 {total} 项" in body
-    assert "lamp lamp-" in body
+    lamps = row_lamps(body)
+    assert len(lamps) == 50  # the first page
+    assert all(len(found) == 1 for found in lamps.values())  # one lamp per row
+    assert lamps[cast.theirs.code] == ["lamp-red"]  # overdue since 30 June
     body = cast.client("supervisor").get("/", {"kind": "practical_matter"}).content.decode()
-    assert f">{cast.mine.code}<" in body
-    assert "市测试住建局" in body
+    lamps = row_lamps(body)
+    assert lamps[cast.mine.code] == ["lamp-completed"]
+    assert lamps[cast.shared.code] == ["lamp-yellow"]  # no update, 74% of the year gone
+    row = next(tr for tr in parse(body).find("tbody").find_all("tr") if cast.mine.code in tr.text)
+    assert "市测试住建局" in row.find("td", cls="unit").text
 
 
 def test_filters_narrow_the_list_and_live_in_the_url(cast):
@@ -130,6 +153,14 @@ def test_invalid_filter_values_do_not_break_the_page(cast):
         "/", {"kind": "nonsense", "as_of": "notadate", "page": "x"}
     )
     assert response.status_code == 200
+    table = parse(response.content).find("div", id="ledger-table")
+    errors = [p.text for p in table.find("div", cls="errors").find_all("p")]
+    assert len(errors) == 2  # the kind and the date are each named, nothing else
+    assert any("nonsense" in e for e in errors)
+    # the unfiltered ledger is shown, from its first page
+    assert f"共 {cast.report.commitments.count()} 项" in table.text
+    assert "第 1 / " in table.text
+    assert len(row_lamps(response.content.decode())) == 50
 
 
 def test_as_of_in_the_ledger_rebuilds_the_lamps(cast):

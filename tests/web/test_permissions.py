@@ -204,10 +204,15 @@ MATRIX = [
         by_role(403, supervisor=302, leader=302),
     ),
     ("summary_generate", "get", "/summaries/generate/", None, dict.fromkeys(ROLES, 405)),
+    # the outbox's stuck and failed mail: the supervision office
+    ("outbox_list", "get", "/outbox/", None, SUPERVISOR_ONLY_GET),
+    ("outbox_retry", "post", "/outbox/retry/", {}, SUPERVISOR_ONLY_POST),
+    ("outbox_retry", "get", "/outbox/retry/", None, SUPERVISOR_ONLY_WRONG_METHOD),
     # the import review (立项): the supervision office only
     ("import_list", "get", "/imports/", None, SUPERVISOR_ONLY_GET),
     ("import_list", "post", "/imports/", {}, by_role(403, supervisor=422)),
     ("import_review", "get", "/imports/{draft}/", None, SUPERVISOR_ONLY_GET),
+    ("import_fix", "get", "/imports/{draft}/fix/2018-2.1-02/", None, SUPERVISOR_ONLY_GET),
     (
         "import_correct",
         "post",

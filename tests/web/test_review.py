@@ -70,6 +70,15 @@ def test_return_requires_a_comment(cast, update):
         update_review_return(update=update, reviewer=cast.supervisor, comment="")
 
 
+def test_return_without_a_comment_and_without_javascript_says_why(cast, update):
+    client = cast.client("supervisor")
+    response = client.post(f"/review/{update.pk}/return/", {"comment": ""}, follow=True)
+    assert response.redirect_chain[-1][0] == "/review/"
+    assert [str(m) for m in response.context["messages"]] == ["退回时必须填写意见。"]
+    update.refresh_from_db()
+    assert (update.review_state, update.reviewed_by) == ("submitted", None)
+
+
 def test_double_click_acts_once_and_the_loser_is_told(cast, update):
     client = cast.client("supervisor")
     client.post(f"/review/{update.pk}/return/", {"comment": "缺少佐证材料"})

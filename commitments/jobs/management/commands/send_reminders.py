@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from commitments import clock
 from commitments.jobs.models import EmailKind
-from commitments.jobs.outbox import outbox_flush
+from commitments.jobs.outbox import outbox_send_now
 from commitments.jobs.reminders import Item, Plan, RunResult, reminders_run, reporting_call_run
 
 KIND_LABELS = dict(EmailKind.choices)
@@ -82,16 +82,11 @@ class Command(BaseCommand):
             ids += result.notification_ids
         if dry_run or not ids:
             return
-        flushed = outbox_flush(ids=ids, limit=None)
+        flushed = outbox_send_now(ids)
         style = (
             self.style.SUCCESS if not (flushed.retrying or flushed.failed) else self.style.WARNING
         )
-        self.stdout.write(
-            style(
-                f"已发送 sent {flushed.sent} · 待重试 retrying {flushed.retrying} · "
-                f"失败 failed {flushed.failed} · 已由其他进程处理 taken by another worker {flushed.not_claimed}"
-            )
-        )
+        self.stdout.write(style(flushed.closing_line()))
 
     def show(self, title: str, result: RunResult) -> None:
         plan: Plan = result.plan

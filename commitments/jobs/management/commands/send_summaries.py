@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from commitments.jobs.management.commands.send_reminders import parse_day
 from commitments.jobs.models import Summary
-from commitments.jobs.outbox import outbox_flush
+from commitments.jobs.outbox import outbox_send_now
 from commitments.jobs.summaries import (
     current_reports,
     summaries_send_due,
@@ -80,9 +80,10 @@ class Command(BaseCommand):
             )
         notification_ids = [n for s in made for n in s.notifications.values_list("pk", flat=True)]
         if notification_ids:
-            flushed = outbox_flush(ids=notification_ids, limit=None)
-            out.write(
-                self.style.SUCCESS(
-                    f"已发送 sent {flushed.sent} · 待重试 retrying {flushed.retrying} · 失败 failed {flushed.failed}"
-                )
+            flushed = outbox_send_now(notification_ids)
+            style = (
+                self.style.SUCCESS
+                if not (flushed.retrying or flushed.failed)
+                else self.style.WARNING
             )
+            out.write(style(flushed.closing_line()))

@@ -47,6 +47,13 @@ DEFAULTS = [
         description="Sends due emails and retries failed ones with back-off.",
     ),
     Default(
+        "补做 catch-up of missed runs (every minute)",
+        "commitments.jobs_catch_up",
+        every_seconds=60,
+        description="Runs late the reminders / reporting call / summaries whose beat tick was "
+        "lost (Redis down), as recorded by the jobs themselves (JobRun), and flushes the outbox.",
+    ),
+    Default(
         "周报 weekly summary (Monday 08:00)",
         "commitments.summaries_send_due",
         crontab={"minute": "0", "hour": "8", "day_of_week": "1"},
