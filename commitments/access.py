@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from commitments.models import Commitment, Membership
@@ -44,10 +44,14 @@ class Roles:
         return self.sees_everything or bool(self.department_ids)
 
 
-def roles_of(user: AbstractBaseUser | AnonymousUser) -> Roles:
+# The attribute of the user object that caches its roles for the request.
+_ROLES_CACHE = "_duban_roles"
+
+
+def roles_of(user: User | AnonymousUser) -> Roles:
     if not user.is_authenticated or not user.is_active:
         return Roles()
-    cached = getattr(user, "_duban_roles", None)
+    cached: Roles | None = getattr(user, _ROLES_CACHE, None)
     if cached is not None:
         return cached
     rows = list(Membership.objects.filter(user=user).values_list("role", "department_id"))
@@ -57,7 +61,7 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> Roles:
         reporter_of=frozenset(d for r, d in rows if r == Membership.Role.REPORTER),
         manager_of=frozenset(d for r, d in rows if r == Membership.Role.MANAGER),
     )
-    user._duban_roles = roles  # one query per request, not per check
+    setattr(user, _ROLES_CACHE, roles)  # one query per request, not per check
     return roles
 
 
@@ -65,7 +69,9 @@ def _department_q(department_ids: frozenset[int]) -> Q:
     return Q(lead_unit_id__in=department_ids) | Q(co_units__id__in=department_ids)
 
 
-def visible_commitments(user, qs: QuerySet[Commitment] | None = None) -> QuerySet[Commitment]:
+def visible_commitments(
+    user: User | AnonymousUser, qs: QuerySet[Commitment] | None = None
+) -> QuerySet[Commitment]:
     qs = Commitment.objects.all() if qs is None else qs
     roles = roles_of(user)
     if roles.sees_everything:
@@ -79,11 +85,11 @@ def visible_commitments(user, qs: QuerySet[Commitment] | None = None) -> QuerySe
     )
 
 
-def can_view(user, commitment: Commitment) -> bool:
+def can_view(user: User | AnonymousUser, commitment: Commitment) -> bool:
     return visible_commitments(user, Commitment.objects.filter(pk=commitment.pk)).exists()
 
 
-def can_update(user, commitment: Commitment) -> bool:
+def can_update(user: User | AnonymousUser, commitment: Commitment) -> bool:
     """Record progress: the lead or co-unit's reporters and managers; supervisors too."""
     roles = roles_of(user)
     if roles.supervisor:
@@ -96,17 +102,17 @@ def can_update(user, commitment: Commitment) -> bool:
 # -- what a user may do anywhere (the view decorators in views/base.py are built on these) --
 
 
-def can_use_staff_ui(user) -> bool:
+def can_use_staff_ui(user: User | AnonymousUser) -> bool:
     """Holds some role: may open the ledger, dashboard and their own commitments."""
     return roles_of(user).is_staff_user
 
 
-def can_supervise(user) -> bool:
+def can_supervise(user: User | AnonymousUser) -> bool:
     """The supervision office (督查室) and superusers: review, assign, bulk changes."""
     return roles_of(user).supervisor
 
 
-def can_read_everything(user) -> bool:
+def can_read_everything(user: User | AnonymousUser) -> bool:
     """Leaders and the supervision office: the whole ledger, and the summaries."""
     return roles_of(user).sees_everything
 

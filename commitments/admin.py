@@ -1,10 +1,14 @@
 """Admin for the ledger: reports, sections, commitments with targets and milestones,
 units and members, and (read-only) progress."""
 
+from __future__ import annotations
+
 from decimal import InvalidOperation
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.admin import ExportActionMixin, ImportExportModelAdmin
@@ -29,6 +33,17 @@ from commitments.models import (
     UrgingNotice,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _CommitmentCount(TypedDict):
+    n_commitments: int
+
+
+class _LeadCount(TypedDict):
+    n_lead: int
+
 
 @admin.register(Report)
 class ReportAdmin(SimpleHistoryAdmin):
@@ -45,11 +60,11 @@ class ReportAdmin(SimpleHistoryAdmin):
     ]
     fields = ["title", "place", "year", "is_public", *readonly_fields]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         return super().get_queryset(request).annotate(n_commitments=Count("commitments"))
 
     @admin.display(description=_("任务数"), ordering="n_commitments")
-    def commitment_count(self, obj: Report) -> int:
+    def commitment_count(self, obj: WithAnnotations[Report, _CommitmentCount]) -> int:
         return obj.n_commitments
 
 
@@ -92,11 +107,11 @@ class DepartmentAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     search_fields = ["name", "short_name"]
     inlines = [MembershipInline]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Department]:
         return super().get_queryset(request).annotate(n_lead=Count("led_commitments"))
 
     @admin.display(description=_("牵头任务数"), ordering="n_lead")
-    def lead_count(self, obj: Department) -> int:
+    def lead_count(self, obj: WithAnnotations[Department, _LeadCount]) -> int:
         return obj.n_lead
 
 
@@ -127,7 +142,7 @@ class WholeNumberWidget(widgets.IntegerWidget):
     """The library's integer widget lets decimal.InvalidOperation escape on text such as
     "很多", which the import page shows as a bare class name; this one names the value."""
 
-    def clean(self, value, row=None, **kwargs):
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
         try:
             return super().clean(value, row=row, **kwargs)
         except InvalidOperation as e:
@@ -160,12 +175,16 @@ class CommitmentResource(resources.ModelResource):
 
 
 @admin.action(description=_("设为公开"))
-def make_public(modeladmin, request, queryset) -> None:
+def make_public(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Report]
+) -> None:
     queryset.update(is_public=True)
 
 
 @admin.action(description=_("设为不公开"))
-def make_private(modeladmin, request, queryset) -> None:
+def make_private(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Report]
+) -> None:
     queryset.update(is_public=False)
 
 
@@ -223,7 +242,7 @@ class TargetReadingInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["target", "value"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -233,7 +252,7 @@ class EvidenceInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["file", "original_name", "content_type", "size", "link", "description"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -256,13 +275,13 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
     date_hierarchy = "as_of"
     inlines = [TargetReadingInline, EvidenceInline]
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -306,7 +325,7 @@ class EvidenceAdmin(admin.ModelAdmin):
         "description",
     ]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -316,10 +335,10 @@ class TargetReadingAdmin(admin.ModelAdmin):
     search_fields = ["target__metric", "update__commitment__code"]
     readonly_fields = ["update", "target", "value"]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

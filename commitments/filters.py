@@ -10,6 +10,8 @@ carries and validates every parameter.
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -32,7 +34,7 @@ SORTS = [
 ]
 
 
-def _keep(queryset: QuerySet, name: str, value) -> QuerySet:
+def _keep(queryset: QuerySet, name: str, value: object) -> QuerySet:
     return queryset
 
 
@@ -65,7 +67,7 @@ class LedgerFilter(django_filters.FilterSet):
         model = Commitment
         fields = ["chapter", "department", "kind", "q"]
 
-    def __init__(self, *args, report: Report, **kwargs) -> None:
+    def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.report = report
         sections = list(Section.objects.filter(report=report).order_by("start"))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Department, Milestone, ProgressUpdate, Target
@@ -19,7 +21,7 @@ from commitments.validators import evidence_file_check, reading_check, update_as
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         # ISO format whatever the language: that is what <input type=date> sends and shows.
         super().__init__(format="%Y-%m-%d", **kwargs)
 
@@ -31,15 +33,21 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """Several files in one input (Django's documented recipe)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
         single = super().clean
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
+
+
+class TargetReadingField(forms.DecimalField):
+    """The reading of one numeric target; the template shows the target's unit beside it."""
+
+    target: Target
 
 
 class ProgressUpdateForm(forms.Form):
@@ -68,7 +76,8 @@ class ProgressUpdateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
     )
-    files = MultipleFileField(label=_("佐证附件"), required=False)
+    # django-stubs: the form metaclass pops declared fields, so this does not shadow BaseForm.files.
+    files = MultipleFileField(label=_("佐证附件"), required=False)  # type: ignore[assignment]
     links = forms.CharField(
         label=_("佐证链接"),
         required=False,
@@ -117,7 +126,7 @@ class ProgressUpdateForm(forms.Form):
         targets = targets if targets is not None else list(commitment.targets.all())
         self.targets = [t for t in targets if t.is_measurable]
         for t in self.targets:
-            self.fields[f"target_{t.pk}"] = forms.DecimalField(
+            field = TargetReadingField(
                 label=t.metric,
                 required=False,
                 max_digits=18,
@@ -126,7 +135,8 @@ class ProgressUpdateForm(forms.Form):
                 error_messages={"invalid": _("请输入数字，例如 12.5（不要带逗号、单位或文字）。")},
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
-            self.fields[f"target_{t.pk}"].target = t
+            field.target = t
+            self.fields[f"target_{t.pk}"] = field
         self.fields["files"].help_text = _(
             "可多选；单个文件不超过 %(mb)s MB，类型：%(types)s。"
         ) % {
@@ -169,8 +179,9 @@ class ProgressUpdateForm(forms.Form):
             raise ValidationError(_("不是有效的链接：%(links)s") % {"links": "、".join(bad)})
         return links
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         for t in self.targets:
             name = f"target_{t.pk}"
             value = data.get(name)
@@ -224,10 +235,12 @@ class AssignForm(forms.ModelForm):
             "co_units": forms.CheckboxSelectMultiple(attrs={"class": "checkgrid"}),
         }
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead_unit"].queryset = Department.objects.order_by("name")
-        self.fields["co_units"].queryset = Department.objects.order_by("name")
+        lead_unit = cast(forms.ModelChoiceField, self.fields["lead_unit"])
+        lead_unit.queryset = Department.objects.order_by("name")
+        co_units = cast(forms.ModelMultipleChoiceField, self.fields["co_units"])
+        co_units.queryset = Department.objects.order_by("name")
         self.fields["co_units"].help_text = _("可多选；牵头单位不会同时作为配合单位。")
 
 
@@ -248,12 +261,13 @@ class BulkAssignForm(forms.Form):
     )
     due_date = forms.DateField(label=_("完成时限"), required=False, widget=DateInput())
 
-    def __init__(self, *args, commitments, **kwargs) -> None:
+    def __init__(self, *args: Any, commitments: QuerySet[Commitment], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ids"].queryset = commitments
+        cast(forms.ModelMultipleChoiceField, self.fields["ids"]).queryset = commitments
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if not data.get("lead_unit") and not data.get("due_date"):
             raise ValidationError(_("请选择牵头单位或完成时限。"))
         return data

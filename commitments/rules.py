@@ -35,6 +35,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Protocol
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -101,6 +102,19 @@ def is_measurable(value: Decimal | None, direction: str) -> bool:
     return value is not None and direction != "achieve"
 
 
+class TargetRow(Protocol):
+    """What ``TargetInput.of`` reads from a Target row (the rules import no models)."""
+
+    @property
+    def value(self) -> Decimal | None: ...
+    @property
+    def direction(self) -> str: ...
+    @property
+    def qualifier(self) -> str: ...
+    @property
+    def baseline_value(self) -> Decimal | None: ...
+
+
 @dataclass(frozen=True)
 class TargetInput:
     value: Decimal | None
@@ -114,7 +128,7 @@ class TargetInput:
         return is_measurable(self.value, self.direction)
 
     @classmethod
-    def of(cls, target, reading: Decimal | None) -> TargetInput:
+    def of(cls, target: TargetRow, reading: Decimal | None) -> TargetInput:
         """From a Target row (anything with value, direction, qualifier, baseline_value)."""
         return cls(
             value=target.value,
@@ -163,6 +177,7 @@ def target_fraction(t: TargetInput) -> float | None:
     or not read yet)."""
     if not t.is_measurable or t.reading is None:
         return None
+    assert t.value is not None  # measurable means it has a number
     value, reading = float(t.value), float(t.reading)
     baseline = float(t.baseline) if t.baseline is not None else None
     if t.direction == "decrease":

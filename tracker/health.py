@@ -99,6 +99,7 @@ def check_beat(now: dt.datetime) -> Check:
     tasks = PeriodicTask.objects.filter(enabled=True).select_related(
         "interval", "crontab", "solar", "clocked"
     )
+    error: str | None
     for task in tasks.order_by("name"):
         try:
             missed, due = _missed(task, now, grace)

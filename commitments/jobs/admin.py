@@ -1,8 +1,13 @@
 """Admin for the jobs: the outbox (with retry), what each person was told, opt-outs and
 summaries."""
 
+from __future__ import annotations
+
 from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from commitments.jobs import outbox
@@ -19,11 +24,10 @@ class NotificationItemInline(admin.TabularInline):
     model = NotificationItem
     extra = 0
     can_delete = False
-    fields = ["kind", "commitment", "window", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("kind", "commitment", "window", "created_at")
     show_change_link = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -68,10 +72,10 @@ class NotificationAdmin(admin.ModelAdmin):
         (_("内容"), {"fields": ["subject", "body_text", "body_html"], "classes": ["collapse"]}),
     ]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False  # the outbox is a record; state moves only through the services
 
     COLORS = {
@@ -83,7 +87,7 @@ class NotificationAdmin(admin.ModelAdmin):
     }
 
     @admin.display(description=_("状态"), ordering="state")
-    def state_badge(self, obj: Notification):
+    def state_badge(self, obj: Notification) -> SafeString:
         return format_html(
             '<b style="color:{}">{}</b>',
             self.COLORS.get(obj.state, "#000"),
@@ -95,7 +99,7 @@ class NotificationAdmin(admin.ModelAdmin):
         return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
 
     @admin.action(description=_("立即重试所选邮件（已发送的不会重发）"))
-    def retry_now(self, request, queryset) -> None:
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         n = outbox.outbox_retry_now(queryset.values_list("pk", flat=True))
         self.message_user(request, _("已安排 %(n)d 封邮件立即重试。") % {"n": n}, messages.SUCCESS)
 
@@ -116,10 +120,10 @@ class NotificationItemAdmin(admin.ModelAdmin):
         "created_at",
     ]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -152,14 +156,14 @@ class SummaryAdmin(admin.ModelAdmin):
     exclude = ["xlsx", "html", "text"]
     actions = ["rebuild"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Summary]:
         return super().get_queryset(request).defer("xlsx")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     @admin.display(description=_("预览"))
-    def preview(self, obj: Summary):
+    def preview(self, obj: Summary) -> str:
         if obj.state != Summary.State.DONE:
             return "—"
         from django.urls import reverse
@@ -169,7 +173,7 @@ class SummaryAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("重新生成所选摘要（失败的）"))
-    def rebuild(self, request, queryset) -> None:
+    def rebuild(self, request: HttpRequest, queryset: QuerySet[Summary]) -> None:
         ids = list(queryset.filter(state=Summary.State.FAILED).values_list("pk", flat=True))
         Summary.objects.filter(pk__in=ids).update(state=Summary.State.QUEUED, progress=0, error="")
         for pk in ids:
@@ -188,5 +192,5 @@ class JobRunAdmin(admin.ModelAdmin):
     search_fields = ("period",)
     readonly_fields = ("job", "period", "started_at", "finished_at", "late_for", "note")
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -35,7 +35,7 @@ def render(name: str, context: dict[str, Any]) -> RenderedEmail:
     language the job's process happens to run in."""
     ctx = {"site_url": settings.SITE_URL.rstrip("/"), **context}
     with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{name}-subject.txt", ctx)
+        subject: str = render_to_string(f"emails/{name}-subject.txt", ctx)
         text = render_to_string(f"emails/{name}-body-text.txt", ctx)
         html = render_to_string(f"emails/{name}-body-html.html", ctx)
     # A header cannot hold a newline; templates end with one.

@@ -34,6 +34,7 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
@@ -56,7 +57,7 @@ State = Notification.State
 # -- dispatching Celery tasks ---------------------------------------------------------------
 
 
-def dispatch_on_commit(task_name: str, *, countdown: float | None = None, **kwargs) -> None:
+def dispatch_on_commit(task_name: str, *, countdown: float | None = None, **kwargs: Any) -> None:
     """Queue the task ``commitments.<task_name>`` once the current transaction commits, and never raise.
 
     When Redis is down the web request or job that asked must still succeed: the work is
@@ -69,7 +70,10 @@ def dispatch_on_commit(task_name: str, *, countdown: float | None = None, **kwar
             # By name from the app's registry: the tasks module imports this one, so
             # importing it here would be a cycle.
             current_app.tasks[f"commitments.{task_name}"].apply_async(
-                kwargs=kwargs, countdown=countdown, retry=False
+                # celery-types: countdown=None (celery's own default) is missing from the stubs.
+                kwargs=kwargs,
+                countdown=countdown,  # type: ignore[arg-type]
+                retry=False,
             )
         except Exception:
             logger.warning(
@@ -100,7 +104,7 @@ def wants(optouts: set[tuple[int, str]], user_id: int, kind: str) -> bool:
     return kind in MANDATORY_EMAIL_KINDS or (user_id, kind) not in optouts
 
 
-def preference_set(*, user, kind: str, enabled: bool) -> NotificationPreference:
+def preference_set(*, user: User, kind: str, enabled: bool) -> NotificationPreference:
     """Switch one kind of email on or off for a person (mandatory kinds stay on)."""
     pref, _ = NotificationPreference.objects.get_or_create(user=user, kind=kind)
     pref.enabled = enabled
@@ -176,7 +180,7 @@ def _describe(exc: BaseException) -> str:
     return text[:2000]
 
 
-def notification_claim(notification_id: int, *, now=None) -> bool:
+def notification_claim(notification_id: int, *, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
     return (
         Notification.objects.filter(
@@ -190,6 +194,7 @@ def _attachments(n: Notification) -> list[tuple[str, bytes, str]]:
     if n.summary_id is None:
         return []
     summary = n.summary
+    assert summary is not None  # summary_id is set
     if not summary.xlsx:
         return []
     return [(summary.xlsx_name or "ledger.xlsx", bytes(summary.xlsx), emails.XLSX_MIMETYPE)]
@@ -200,11 +205,15 @@ def _close_quietly(connection: BaseEmailBackend) -> None:
         connection.close()
     except Exception:  # a dead connection may fail to say goodbye; it is gone either way
         if getattr(connection, "connection", None) is not None:
-            connection.connection = None
+            # Any backend holding a connection (the SMTP one does); the base class declares none.
+            connection.connection = None  # type: ignore[attr-defined]
 
 
 def notification_send(
-    notification_id: int, *, connection: BaseEmailBackend | None = None, now=None
+    notification_id: int,
+    *,
+    connection: BaseEmailBackend | None = None,
+    now: dt.datetime | None = None,
 ) -> str:
     """Claim, send and record one outbox row. Returns the outcome: sent / retrying /
     failed / cancelled / not_claimed. Safe to call for any id at any time."""
@@ -286,7 +295,7 @@ INTERRUPTED_FAILED_NOTE = (
 )
 
 
-def outbox_release_stuck(*, now=None) -> int:
+def outbox_release_stuck(*, now: dt.datetime | None = None) -> int:
     """Rows left in ``sending`` by a worker that died, past the lease: due again at once
     with a note (the interrupted attempt was counted when it was claimed), or failed once
     EMAIL_MAX_ATTEMPTS attempts are spent. Returns how many were released."""
@@ -307,7 +316,7 @@ def outbox_release_stuck(*, now=None) -> int:
 TROUBLE_DAYS = 7  # failed mail older than a week has been seen (or is moot)
 
 
-def outbox_trouble(*, now=None, rows: int = 10) -> dict[str, Any]:
+def outbox_trouble(*, now: dt.datetime | None = None, rows: int = 10) -> dict[str, Any]:
     """What the supervision office must hear about the outbox: emails that failed for good
     in the last week, and sends stuck past their lease. The count and the first rows."""
     now = now or timezone.now()
@@ -329,7 +338,7 @@ def outbox_trouble(*, now=None, rows: int = 10) -> dict[str, Any]:
 
 def outbox_due_ids(
     *,
-    now=None,
+    now: dt.datetime | None = None,
     limit: int | None = None,
     ids: Iterable[int] | None = None,
     after: int = 0,
@@ -338,8 +347,8 @@ def outbox_due_ids(
     qs = Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=now, pk__gt=after)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    qs = qs.order_by("pk").values_list("pk", flat=True)
-    return list(qs[:limit] if limit else qs)
+    pks = qs.order_by("pk").values_list("pk", flat=True)
+    return list(pks[:limit] if limit else pks)
 
 
 FLUSH_CHUNK = 500
@@ -347,7 +356,7 @@ FLUSH_CHUNK = 500
 
 def outbox_flush(
     *,
-    now=None,
+    now: dt.datetime | None = None,
     limit: int | None = None,
     ids: Iterable[int] | None = None,
     budget_seconds: float | None = None,
@@ -391,7 +400,7 @@ def outbox_flush(
     return result
 
 
-OUTCOME_OF_STATE = {
+OUTCOME_OF_STATE: dict[str, str] = {
     State.SENT: "not_claimed",  # sent by another worker
     State.SENDING: "not_claimed",  # in another worker's hands
     State.PENDING: "retrying",  # left for a retry (not due yet, or the flush stopped early)

@@ -9,7 +9,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,7 +23,7 @@ from commitments.jobs.outbox import outbox_retry_now
 State = Notification.State
 
 
-def outbox_problems():
+def outbox_problems() -> QuerySet[Notification]:
     """Failed emails, sends stuck past their lease, and emails waiting for a retry."""
     stuck = timezone.now() - dt.timedelta(seconds=settings.EMAIL_SENDING_LEASE_SECONDS)
     return (

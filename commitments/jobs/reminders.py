@@ -38,13 +38,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import translation
 
 from commitments import clock
@@ -112,7 +112,7 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
-def _commitment_info(qs) -> dict[int, dict[str, Any]]:
+def _commitment_info(qs: QuerySet) -> dict[int, dict[str, Any]]:
     rows = qs.values(
         "pk", "code", "text", "start_date", "due_date", "lead_unit_id", "lead_unit__name",
         "responsible_person",
@@ -120,7 +120,7 @@ def _commitment_info(qs) -> dict[int, dict[str, Any]]:
     return {r["pk"]: r for r in rows}
 
 
-def _co_units(qs) -> dict[int, set[int]]:
+def _co_units(qs: QuerySet[Commitment]) -> dict[int, set[int]]:
     out: dict[int, set[int]] = defaultdict(set)
     through = Commitment.co_units.through.objects.filter(commitment_id__in=qs.values("pk"))
     for cid, did in through.values_list("commitment_id", "department_id"):
@@ -294,6 +294,7 @@ def reminders_plan(*, day: dt.date | None = None) -> Plan:
         def reachable(uids: set[int]) -> set[int]:
             return {u for u in uids if people[u].is_active and people[u].email}
 
+        c: dict[str, Any] | None
         for cid, st in states.items():
             s = st.status
             if not s.is_open:
@@ -494,7 +495,7 @@ def _display(ctx: dict[str, Any]) -> dict[str, Any]:
         when, color = f"{ctx['assigned_on']}交办，未签收", "#c62828"
     else:
         when, color = f"剩{ctx['days_left']}天", "#555555"
-    lamp = LAMPS.get(ctx.get("rag"), LAMPS[Rag.NOT_STARTED])
+    lamp = LAMPS.get(ctx.get("rag", ""), LAMPS[Rag.NOT_STARTED])
     return {
         **ctx,
         "when": when,
@@ -553,7 +554,7 @@ def digest_context(
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for kind, row in _rows(items):
         by_kind[kind].append(row)
-    sections = []
+    sections: list[dict[str, Any]] = []
     for kind, heading, short in DIGEST_SECTIONS:
         entries = sorted(by_kind.get(kind, []), key=lambda x: (x["due_date"], x["code"]))
         if entries:
@@ -593,7 +594,7 @@ def reporting_call_context(
     entries = sorted(
         (_display(i["context"]) for i in items), key=lambda x: (x["due_date"], x["code"])
     )
-    _, reporting_day = reporting_call_window(day)
+    reporting_day = reporting_call_window(day)[1]
     limit = settings.DIGEST_MAX_ROWS if max_rows is None else max_rows
     return {
         "name": name,
@@ -714,7 +715,7 @@ def _write_batch(
         # Render every open email of the batch from all its items: a concurrent run may
         # have added some, and an email whose every item lost the race to an earlier one
         # has nothing to say.
-        items: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        items: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
         for row in (
             NotificationItem.objects.filter(notification__in=[n.pk for n in open_emails.values()])
             .order_by("pk")

@@ -16,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -44,7 +46,7 @@ from commitments.selectors.states import (
 
 logger = logging.getLogger(__name__)
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, str] = {
     Summary.Kind.WEEKLY: "周报",
     Summary.Kind.MONTHLY: "月报",
     Summary.Kind.ON_DEMAND: "即时摘要",
@@ -93,12 +95,12 @@ def summary_title(report: Report, kind: str, start: dt.date, end: dt.date) -> st
 
 
 def summary_request(
-    *, kind: str, day: dt.date | None = None, report: Report | None = None, user=None
+    *, kind: str, day: dt.date | None = None, report: Report | None = None, user: User | None = None
 ) -> Summary:
     """Ask for a summary and queue its build after commit. A scheduled kind is one row per
     report and period (a unique constraint), so asking twice returns the same row."""
     day = day or clock.today()
-    report = report or (current_reports(day) or [None])[0]
+    report = report or next(iter(current_reports(day)), None)
     if report is None:
         raise Report.DoesNotExist("no report to summarise")
     start, end = summary_period(kind, day)
@@ -167,7 +169,7 @@ def _rag_counts(states: dict[int, CommitmentState], ids) -> dict[str, int]:
     return {rag: counts.get(rag, 0) for rag in Rag.ORDER}
 
 
-def _average(states: dict[int, CommitmentState], ids) -> float:
+def _average(states: dict[int, CommitmentState], ids: Iterable[int]) -> float:
     ids = list(ids)
     return round(sum(states[i].verified.percent for i in ids) / len(ids), 1) if ids else 0.0
 
@@ -189,7 +191,9 @@ def _headline(states: dict[int, CommitmentState], day: dt.date) -> dict[str, Any
     }
 
 
-def _group_row(key: str, label: str, ids: list[int], states) -> dict[str, Any]:
+def _group_row(
+    key: str, label: str, ids: list[int], states: dict[int, CommitmentState]
+) -> dict[str, Any]:
     return {
         "key": key,
         "label": label,
@@ -235,7 +239,7 @@ def _target_rows(commitment_ids: list[int], day: dt.date) -> dict[int, list[dict
     return out
 
 
-def _num(v) -> str | None:
+def _num(v: object) -> str | None:
     """Decimals as short strings for JSON (16000.0000 → "16000")."""
     if v is None:
         return None
@@ -287,7 +291,9 @@ class Built:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def summary_figures(summary: Summary, *, progress=lambda pct: None) -> Built:
+def summary_figures(
+    summary: Summary, *, progress: Callable[[int], None] = lambda pct: None
+) -> Built:
     """Everything a summary shows, in a fixed number of queries whatever the ledger's size."""
     report, day = summary.report, summary.period_end
     qs: QuerySet[Commitment] = Commitment.objects.filter(report=report, in_source=True)

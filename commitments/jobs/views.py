@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ def _summary(pk: int) -> Summary:
 
 
 @reader_required
-def summary_list(request: HttpRequest) -> HttpResponse:
+def summary_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = (
         Summary.objects.select_related("report", "created_by")
         .defer("html", "text", "xlsx", "figures")
@@ -56,7 +56,7 @@ def summary_list(request: HttpRequest) -> HttpResponse:
 
 
 @reader_required
-def summary_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     summary = _summary(pk)
     template = "commitments/summaries/detail.html"
     if request.htmx:
@@ -65,7 +65,7 @@ def summary_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reader_required
-def summary_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The progress partial polled every second; once the build is over the page reloads
     to show the summary (or its error)."""
     summary = get_object_or_404(Summary.objects.only("pk", "state", "progress", "error"), pk=pk)
@@ -77,21 +77,23 @@ def summary_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @reader_required
-def summary_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_xlsx(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     summary = get_object_or_404(Summary.objects.only("pk", "xlsx", "xlsx_name", "state"), pk=pk)
     if summary.state != Summary.State.DONE or not summary.xlsx:
         raise Http404(_("附件尚未生成"))
     response = HttpResponse(bytes(summary.xlsx), content_type=XLSX_MIMETYPE)
     # RFC 6266/5987: the Chinese file name goes as filename*=utf-8''…
-    response["Content-Disposition"] = content_disposition_header(
+    disposition = content_disposition_header(
         as_attachment=True, filename=summary.xlsx_name or f"summary-{summary.pk}.xlsx"
     )
+    assert disposition is not None  # an attachment always has one
+    response["Content-Disposition"] = disposition
     return response
 
 
 @require_POST
 @reader_required
-def summary_generate(request: HttpRequest) -> HttpResponse:
+def summary_generate(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for a summary now. The row is written here and the build queued after commit;
     if Redis is down the request still succeeds and the catch-up job queues it later."""
     report = None

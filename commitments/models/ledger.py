@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -11,6 +13,9 @@ from simple_history.models import HistoricalRecords
 from commitments.models.people import Department
 from commitments.models.reports import Report, Section
 from commitments.rules import is_measurable
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Units that count things: a target in one of these can never be negative.
 COUNT_UNITS = (
@@ -67,6 +72,7 @@ class Commitment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[co_units])
+    _history_user: User  # who made a change: simple-history reads it into the history row
 
     class Meta:
         verbose_name = _("任务")
@@ -204,6 +210,7 @@ class Milestone(models.Model):
     order = models.PositiveSmallIntegerField(_("顺序"), default=1)
 
     history = HistoricalRecords()
+    _history_user: User  # who made a change: simple-history reads it into the history row
 
     class Meta:
         verbose_name = _("节点")

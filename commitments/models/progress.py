@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -105,14 +106,14 @@ class ProgressUpdate(models.Model):
     def __str__(self) -> str:
         return f"{self.commitment.code} @ {self.as_of:%Y-%m-%d} ({self.get_review_state_display()})"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
         if self.pk is not None and self._state.adding is False:
             if update_fields is None or not set(update_fields) <= self.REVIEW_FIELDS:
                 raise ValidationError(_("进展记录只能追加，不能修改；请提交一条更正。"))
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValidationError(_("进展记录只能追加，不能删除。"))
 
 

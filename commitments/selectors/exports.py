@@ -12,6 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from commitments.models import Commitment, ProgressUpdate, Section, Target
 from commitments.rules import LAMPS
@@ -89,6 +90,7 @@ def ledger_rows(
 def to_xlsx(rows: Sequence[Sequence], rags: Sequence[str], *, title: str, day: dt.date) -> bytes:
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook starts with one worksheet
     ws.title = "台账"
     ws.append([f"{title}（截至 {day:%Y-%m-%d}）"])
     ws["A1"].font = Font(bold=True, size=14)

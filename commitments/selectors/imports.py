@@ -36,6 +36,7 @@ def match_commitments(
     free = {c.pk: c for c in existing}
 
     by_text: dict[str, list[Commitment]] = {}
+    c: Commitment | None
     for c in existing:
         by_text.setdefault(c.text, []).append(c)
     for i, pc in enumerate(incoming):
@@ -179,6 +180,7 @@ def import_preview(draft: ReportImport, parsed: ParsedReport) -> Preview:
 
     by_home: dict[str, Group] = {}
     order: list[str] = []
+    key: str | None
     for c in report.commitments:
         key = home(c.section_key) or c.section_key
         group = by_home.get(key)

@@ -25,7 +25,7 @@ def chapter_labels(sections: Iterable[Section]) -> dict[int, str]:
     labels: dict[int, str] = {}
     for ch in chapters:
         name = f"{ch.label}{ch.title}"
-        part = by_id.get(ch.parent_id)
+        part = by_id.get(ch.parent_id) if ch.parent_id is not None else None
         if len(parts[ch.report_id]) > 1 and ch.label and part is not None and part.label:
             name = part.label.rstrip("、.．") + name
         labels[ch.pk] = name
@@ -45,7 +45,7 @@ def report_chapter_labels(*reports: Report | int) -> dict[int, str]:
 def chapter_of(section: Section | None, by_id: dict[int, Section]) -> Section | None:
     """The chapter a section belongs to (itself if it is one); None above chapter level."""
     while section is not None and section.level == Section.Level.TOPIC:
-        section = by_id.get(section.parent_id)
+        section = by_id.get(section.parent_id) if section.parent_id is not None else None
     if section is not None and section.level == Section.Level.CHAPTER:
         return section
     return None

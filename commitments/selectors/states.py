@@ -166,7 +166,7 @@ def readings_on(
         .annotate(reading=latest_reading(day, verified_only=verified_only))
         .values_list("pk", "reading")
     )
-    return {pk: _decimal(reading) for pk, reading in rows if reading is not None}
+    return {pk: value for pk, reading in rows if (value := _decimal(reading)) is not None}
 
 
 def _closure_filter(day: dt.date) -> Q:
@@ -297,7 +297,7 @@ def commitment_states(
     return states
 
 
-def _claim(as_of, status, percent) -> ClaimInput | None:
+def _claim(as_of: object, status: str, percent: object) -> ClaimInput | None:
     if as_of is None:
         return None
     return ClaimInput(as_of=_date(as_of), status=status, percent=_decimal(percent))
@@ -325,5 +325,5 @@ def _decimal(v) -> Decimal | None:
     return Decimal(str(v))
 
 
-def _date(v) -> dt.date:
+def _date(v: object) -> dt.date:
     return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -18,7 +19,7 @@ from commitments.services.workflow import acknowledgements_sync
 def commitment_assign(
     *,
     commitment: Commitment,
-    by,
+    by: User,
     lead_unit: Department | None,
     co_units: Iterable[Department],
     responsible_person: str,
@@ -46,7 +47,7 @@ def commitment_assign(
 def commitments_bulk_assign(
     *,
     commitments: QuerySet[Commitment],
-    by,
+    by: User,
     lead_unit: Department | None = None,
     due_date: dt.date | None = None,
 ) -> int:
@@ -80,7 +81,7 @@ def commitments_bulk_assign(
     return len(rows)
 
 
-def milestone_add(*, commitment: Commitment, by, title: str, due_date: dt.date) -> Milestone:
+def milestone_add(*, commitment: Commitment, by: User, title: str, due_date: dt.date) -> Milestone:
     with transaction.atomic():
         last = commitment.milestones.order_by("-order").values_list("order", flat=True).first()
         milestone = Milestone(
@@ -92,6 +93,6 @@ def milestone_add(*, commitment: Commitment, by, title: str, due_date: dt.date) 
     return milestone
 
 
-def milestone_delete(*, milestone: Milestone, by) -> None:
+def milestone_delete(*, milestone: Milestone, by: User) -> None:
     milestone._history_user = by
     milestone.delete()

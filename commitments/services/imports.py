@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ def _check_size(raw: bytes) -> None:
 
 
 def import_create(
-    *, by: Any, raw: bytes, source_name: str = "", place: str = "", year: int | None = None
+    *, by: User, raw: bytes, source_name: str = "", place: str = "", year: int | None = None
 ) -> ReportImport:
     """Read a file (or pasted text) into a draft. The draft starts from the corrections the
     same report was last published with, so a re-import keeps them."""
@@ -92,7 +93,7 @@ def import_set_place(*, draft: ReportImport, place: str, year: int | None) -> Re
     return draft
 
 
-def import_publish(*, draft: ReportImport, by: Any) -> SeedResult:
+def import_publish(*, draft: ReportImport, by: User) -> SeedResult:
     """Write the draft to the ledger with its corrections (one transaction)."""
     with transaction.atomic():
         draft = _locked_draft(draft)

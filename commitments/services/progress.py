@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -35,7 +36,7 @@ from commitments.validators import evidence_file_check, reading_check, update_as
 def progress_update_record(
     *,
     commitment: Commitment,
-    author,
+    author: User,
     claimed_status: str,
     as_of: dt.date,
     narrative: str = "",
@@ -154,7 +155,7 @@ def _evidence_storage_name(name: str) -> str:
 
 
 def _review(
-    *, update: ProgressUpdate, reviewer, state: str, comment: str, now: dt.datetime | None
+    *, update: ProgressUpdate, reviewer: User, state: str, comment: str, now: dt.datetime | None
 ) -> bool:
     # A conditional UPDATE: of two reviewers (or a double click) exactly one matches the
     # submitted row; the row count says who won.
@@ -174,7 +175,7 @@ def _review(
 
 
 def update_review_accept(
-    *, update: ProgressUpdate, reviewer, comment: str = "", now: dt.datetime | None = None
+    *, update: ProgressUpdate, reviewer: User, comment: str = "", now: dt.datetime | None = None
 ) -> bool:
     """Accept a submitted update. False when someone else reviewed it first. Accepting a
     completion that is the latest claim closes the item (办结销号)."""
@@ -192,7 +193,7 @@ def update_review_accept(
 
 
 def update_review_return(
-    *, update: ProgressUpdate, reviewer, comment: str, now: dt.datetime | None = None
+    *, update: ProgressUpdate, reviewer: User, comment: str, now: dt.datetime | None = None
 ) -> bool:
     """Return a submitted update to its author with a comment (required). False when
     someone else reviewed it first."""

@@ -223,7 +223,7 @@ def _write_commitments(
     parsed: ParsedReport,
     sections: dict[str, Section],
     result: SeedResult,
-    progress,
+    progress: Callable[[Iterable[Any]], Iterable[Any]],
     refresh_targets: bool,
 ) -> None:
     existing = list(report.commitments.select_related("section").prefetch_related("targets"))

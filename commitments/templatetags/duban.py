@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import template
 from django.utils import formats
@@ -29,7 +30,7 @@ def lamp(rag: str, text: bool = True) -> str:
 
 
 @register.filter
-def num(value) -> str:
+def num(value: Any) -> str:
     """118.0000 → 118, 7.9300 → 7.93, localized (thousand separators where the locale has them)."""
     if value is None or value == "":
         return "—"
@@ -39,20 +40,20 @@ def num(value) -> str:
         value = value.normalize()
         if value == value.to_integral():
             value = value.quantize(Decimal(1))
-        places = max(-value.as_tuple().exponent, 0)
+        places = max(-int(value.as_tuple().exponent), 0)
         return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
     return formats.number_format(value, use_l10n=True, force_grouping=True)
 
 
 @register.filter
-def pct(value) -> str:
+def pct(value: float | Decimal | None) -> str:
     if value is None:
         return "—"
     return formats.number_format(round(float(value), 1), decimal_pos=1, use_l10n=True) + "%"
 
 
 @register.filter
-def width(value) -> str:
+def width(value: Any) -> str:
     """A CSS width in %, clipped to 0–100, with a dot whatever the locale."""
     try:
         v = min(max(float(value or 0), 0.0), 100.0)

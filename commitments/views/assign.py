@@ -25,7 +25,7 @@ from commitments.views.base import commitment_or_403, safe_next
 
 @supervisor_required
 @require_http_methods(["GET", "POST"])
-def commitment_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     commitment = commitment_or_403(request, pk)
     form = AssignForm(request.POST or None, instance=commitment)
     if request.method == "POST" and form.is_valid():
@@ -58,7 +58,7 @@ def commitment_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     commitment = commitment_or_403(request, pk)
     form = MilestoneForm(request.POST, prefix="m")
     if form.is_valid():
@@ -72,13 +72,13 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for e in errors:
-                messages.error(request, e)
+                messages.error(request, str(e))
     return redirect(safe_next(request, reverse("commitment_assign", args=[pk])))
 
 
 @supervisor_required
 @require_POST
-def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     milestone = get_object_or_404(Milestone, pk=pk)
     commitment_or_403(request, milestone.commitment_id)
     assignment.milestone_delete(milestone=milestone, by=request.user)

@@ -23,6 +23,22 @@ from commitments.models import (
     Report,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as the views see it: HtmxMiddleware has set ``request.htmx``
+    (django-htmx's documented typing pattern; only for annotations)."""
+
+    htmx: HtmxDetails
+
+
+class AuthenticatedHttpRequest(HtmxHttpRequest):
+    """A request that passed one of the role decorators below: the user is logged in."""
+
+    user: User
+
 
 def current_report(request: HttpRequest) -> Report | None:
     """The report the screens show: ?report=<id>, else the newest one that has commitments."""
@@ -73,7 +89,7 @@ def commitment_or_403(
     request: HttpRequest,
     pk: int,
     *,
-    may: Callable[[AbstractBaseUser | AnonymousUser, Commitment], bool] = can_view,
+    may: Callable[[User | AnonymousUser, Commitment], bool] = can_view,
 ) -> Commitment:
     """The commitment, if the user may see it (or, with ``may=can_update``, record
     progress on it): the one object-level check of the views."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -21,7 +21,7 @@ from commitments.views.base import as_of_day, current_report, figures_basis, no_
 
 @staff_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     report = current_report(request)
     if report is None:
         return no_report_page(request)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -70,7 +70,7 @@ def _draft(pk: int) -> ReportImport:
 
 @supervisor_required  # only the supervision office reads reports in (立项)
 @require_http_methods(["GET", "POST"])
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ReportImportForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -98,7 +98,9 @@ def import_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _review(request: HttpRequest, draft: ReportImport, *, status: int = 200) -> HttpResponse:
+def _review(
+    request: AuthenticatedHttpRequest, draft: ReportImport, *, status: int = 200
+) -> HttpResponse:
     try:
         preview = import_preview(draft, import_parse(draft))
     except ReportFormatError as exc:
@@ -125,12 +127,12 @@ def _review(request: HttpRequest, draft: ReportImport, *, status: int = 200) -> 
 
 
 @supervisor_required
-def import_review(request: HttpRequest, pk: int) -> HttpResponse:
+def import_review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _review(request, _draft(pk))
 
 
 @supervisor_required
-def import_fix(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def import_fix(request: AuthenticatedHttpRequest, pk: int, code: str) -> HttpResponse:
     """The correction forms of one commitment, loaded when the office opens them (the
     review page would weigh megabytes with every commitment's forms in it)."""
     draft = _draft(pk)
@@ -161,7 +163,9 @@ def import_fix(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     return render(request, template, context)
 
 
-def _after_change(request: HttpRequest, draft: ReportImport, anchor: str = "") -> HttpResponse:
+def _after_change(
+    request: AuthenticatedHttpRequest, draft: ReportImport, anchor: str = ""
+) -> HttpResponse:
     if request.htmx:
         return _review(request, ReportImport.objects.get(pk=draft.pk))
     url = reverse("import_review", args=[draft.pk])
@@ -192,7 +196,7 @@ def _correction(post: Any) -> dict[str, Any]:
 
 @supervisor_required
 @require_POST
-def import_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
+def import_correct_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     draft = _draft(pk)
     try:
         draft = import_correct(draft=draft, correction=_correction(request.POST))
@@ -205,7 +209,7 @@ def import_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def import_undo_view(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+def import_undo_view(request: AuthenticatedHttpRequest, pk: int, index: int) -> HttpResponse:
     draft = _draft(pk)
     try:
         draft = import_undo(draft=draft, index=index)
@@ -218,7 +222,7 @@ def import_undo_view(request: HttpRequest, pk: int, index: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def import_place_view(request: HttpRequest, pk: int) -> HttpResponse:
+def import_place_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     draft = _draft(pk)
     raw_year = (request.POST.get("year") or "").strip()
     year: int | None = None
@@ -239,7 +243,7 @@ def import_place_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def import_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+def import_publish_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     draft = _draft(pk)
     try:
         result = import_publish(draft=draft, by=request.user)
@@ -263,7 +267,7 @@ def import_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
+def import_discard_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     draft = _draft(pk)
     try:
         import_discard(draft=draft)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -47,6 +49,7 @@ from commitments.models import (
     Evidence,
     Milestone,
     ProgressUpdate,
+    Section,
     Target,
     TargetReading,
 )
@@ -129,7 +132,7 @@ def _history(commitment: Commitment) -> list[dict]:
     }
     hidden = {"updated_at", "created_at", "start", "end", "seq"}
 
-    def show(field: str, value) -> str:
+    def show(field: str, value: Any) -> str:
         if value in (None, ""):
             return "—"
         if field == "lead_unit":
@@ -138,7 +141,7 @@ def _history(commitment: Commitment) -> list[dict]:
             return "、".join(dept_names.get(row.get("department"), "?") for row in value) or "—"
         return str(value)
 
-    def who(user) -> str:
+    def who(user: User | None) -> str:
         if user is None:
             return str(_("系统"))
         return user.get_full_name() or user.get_username()
@@ -187,7 +190,7 @@ def _history(commitment: Commitment) -> list[dict]:
 
 
 def _detail_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     commitment: Commitment,
     *,
     form: ProgressUpdateForm | None = None,
@@ -297,7 +300,7 @@ def _prefilled_form(request, commitment, targets, timeline, wf) -> ProgressUpdat
 
 @staff_required
 @require_GET
-def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     commitment = commitment_or_403(request, pk)
     return render(
         request, "commitments/commitment_detail.html", _detail_context(request, commitment)
@@ -306,7 +309,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def update_create(request: HttpRequest, pk: int) -> HttpResponse:
+def update_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record progress. htmx posts here from the commitment page and gets back the form
     with inline errors (422) or, on success, the refreshed updates panel."""
     commitment = commitment_or_403(request, pk, may=can_update)
@@ -363,7 +366,7 @@ def update_create(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("commitment", args=[pk]))
 
 
-def _errors_to_form(form, error: ValidationError) -> None:
+def _errors_to_form(form: forms.BaseForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errs in error.error_dict.items():
             for e in errs:
@@ -374,7 +377,7 @@ def _errors_to_form(form, error: ValidationError) -> None:
 
 @staff_required
 @require_GET
-def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """Evidence files are never public: streamed only to people who may see the commitment."""
     evidence = get_object_or_404(Evidence.objects.select_related("update"), pk=pk)
     commitment_or_403(request, evidence.update.commitment_id)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -75,7 +77,7 @@ def _sort_key(sort: str, meta: dict, shown: dict[int, StatusResult]):
     return keys.get(sort, keys["code"])
 
 
-def ledger_query(request: HttpRequest, report: Report) -> LedgerView:
+def ledger_query(request: AuthenticatedHttpRequest, report: Report) -> LedgerView:
     """The ledger as filtered by the query string: a fixed number of queries however many
     rows match (status for all of them comes from commitment_states in two)."""
     base = visible_commitments(request.user, Commitment.objects.filter(report=report))
@@ -145,7 +147,7 @@ def _ledger_page(view: LedgerView, number: str | None) -> tuple[Page, list[Commi
 
 @staff_required
 @require_GET
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     report = current_report(request)
     if report is None:
         return no_report_page(request)
@@ -172,7 +174,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_GET
-def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def ledger_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     report = current_report(request)
     if report is None:
         raise Http404
@@ -204,13 +206,13 @@ def ledger_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def ledger_bulk_assign(request: HttpRequest) -> HttpResponse:
+def ledger_bulk_assign(request: AuthenticatedHttpRequest) -> HttpResponse:
     back = safe_next(request, reverse("ledger"))
     form = BulkAssignForm(request.POST, commitments=Commitment.objects.all())
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
-                messages.error(request, e)
+                messages.error(request, str(e))
         return redirect(back)
     chosen = Commitment.objects.filter(pk__in=[c.pk for c in form.cleaned_data["ids"]])
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ def _review_queryset() -> QuerySet[ProgressUpdate]:
 
 @supervisor_required
 @require_GET
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     pending = (
         _review_queryset()
         .filter(review_state=ProgressUpdate.Review.SUBMITTED)
@@ -62,7 +62,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _review_done(request: HttpRequest, update: ProgressUpdate, won: bool, *, form=None, status=200):
+def _review_done(
+    request: AuthenticatedHttpRequest,
+    update: ProgressUpdate,
+    won: bool,
+    *,
+    form: ReturnForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     if not won:
         messages.warning(
             request,
@@ -87,7 +94,7 @@ def _review_done(request: HttpRequest, update: ProgressUpdate, won: bool, *, for
 
 @supervisor_required
 @require_POST
-def update_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def update_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(ProgressUpdate, pk=pk)
     won = progress.update_review_accept(
         update=update, reviewer=request.user, comment=request.POST.get("comment", "")
@@ -99,7 +106,7 @@ def update_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def update_return(request: HttpRequest, pk: int) -> HttpResponse:
+def update_return(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(ProgressUpdate, pk=pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
@@ -112,7 +119,7 @@ def update_return(request: HttpRequest, pk: int) -> HttpResponse:
                 status=422,
             )
         for e in form.errors.get("comment", []):
-            messages.error(request, e)
+            messages.error(request, str(e))
         return redirect(safe_next(request, reverse("review_queue")))
     won = progress.update_review_return(
         update=update, reviewer=request.user, comment=form.cleaned_data["comment"]

@@ -177,6 +177,7 @@ class World:
         )  # fmt: skip
         updates = []
         for c in fresh:
+            assert c.lead_unit_id is not None
             for k in range(rng.choice([0, 0, 1, 1, 2, 3])):
                 as_of = dt.date(2017, 2, 1) + dt.timedelta(days=rng.randrange(250))
                 done = k > 0 and rng.random() < 0.25
@@ -211,8 +212,8 @@ def people_with_something_due(day: dt.date) -> set[int]:
     states = commitment_states(qs, day=day)
     info = {c.pk: c for c in qs.prefetch_related("co_units")}
     members = list(Membership.objects.select_related("user", "department"))
-    actors: dict[int, set[int]] = {}
-    managers: dict[int, set[int]] = {}
+    actors: dict[int | None, set[int]] = {}
+    managers: dict[int | None, set[int]] = {}
     office = {
         m.user_id for m in members if m.role == "supervisor" or m.department.is_supervision_office
     }

@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "bench" / "out"
@@ -204,6 +205,7 @@ def build() -> None:
                 for j, u in enumerate(updates)
                 for t in by_c.get(u.commitment_id, [])
                 if j % per_commitment % 5 == 4  # one reading round in five updates
+                and t.value is not None
             ]
             TargetReading.objects.bulk_create(readings, batch_size=10000)
     with connection.cursor() as cur:
@@ -280,7 +282,7 @@ def build_small() -> Report:
 
 
 def measure(client: Client, url: str, *, htmx: bool = False) -> tuple[float, int, int]:
-    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    headers: dict[str, Any] = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     client.get(url, **headers)  # warm-up
     times = []
     for _ in range(args.runs):
@@ -298,7 +300,8 @@ def main() -> None:
         build()
     else:
         call_command("migrate", verbosity=0)
-    big = Report.objects.filter(city__startswith="基准市").order_by("pk").first()
+    big = Report.objects.filter(place__startswith="基准市").order_by("pk").first()
+    assert big is not None
     small = build_small()
     client = Client()
     client.force_login(get_user_model().objects.get(username="bench_sup"))

@@ -33,7 +33,8 @@ EXPECTED = {
 }
 
 # file: [(metric, value, value_max, unit, qualifier)] that must be among the main targets
-MAIN_TARGETS = {
+# file -> (metric, value, value_max, unit, qualifier) of its main targets
+MAIN_TARGETS: dict[str, list[tuple[str, str, str | None, str, str]]] = {
     "2017-hailar-district.gb18030.txt": [
         ("地区生产总值", "7.5", None, "%", ""),
         ("地区生产总值", "326.4", None, "亿元", "reach"),
@@ -114,7 +115,7 @@ def test_place_year_and_practical_matters(case: tuple[str, ParsedReport]) -> Non
         assert not noted
     else:
         assert len(noted) == 1 and f" {mention} " in noted[0].message
-        assert r.text[noted[0].start : noted[0].end] == noted[0].verbatim  # type: ignore[misc]
+        assert r.text[noted[0].start : noted[0].end] == noted[0].verbatim
 
 
 def test_main_targets(case: tuple[str, ParsedReport]) -> None:

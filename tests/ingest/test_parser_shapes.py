@@ -85,7 +85,7 @@ def test_web_page_words_around_a_report_are_skipped() -> None:
     chrome = [w for w in r.warnings if w.code == "chrome"]
     assert {w.verbatim for w in chrome} >= {"下载", "来源：河北日报", "相关报道：", "关闭窗口"}
     for w in chrome:
-        assert r.text[w.start : w.end] == w.verbatim  # type: ignore[misc]
+        assert r.text[w.start : w.end] == w.verbatim
     assert not any("相关报道" in c.text or "记者" in c.text for c in r.commitments)
 
 

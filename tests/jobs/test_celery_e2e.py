@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
+from email.message import EmailMessage
 
 import pytest
 import redis
@@ -24,7 +25,7 @@ from commitments.jobs import tasks
 from commitments.jobs.models import Notification
 from commitments.jobs.summaries import current_reports
 from tests.support.celery_util import E2E_BROKER, broker
-from tests.support.jobs_world import make_world
+from tests.support.jobs_world import email_body, make_world
 from tests.support.smtp_server import smtp_server, smtp_settings
 from tracker.celery import app
 
@@ -92,20 +93,22 @@ def test_reminders_and_summaries_go_through_a_real_worker_and_smtp_server(settin
         received = server.received
 
     assert len(received) == expected
-    by_to = {}
+    by_to: dict[str, list[EmailMessage]] = {}
     for msg in received:
         by_to.setdefault(msg["To"], []).append(msg)
     digest = next(m for m in by_to[world.rep_a.email])
     assert digest["Subject"].strip().startswith("【督办提醒】2017-10-15")
-    assert "w-due7" in digest.get_body(("plain",)).get_content()
-    assert "w-due7" in digest.get_body(("html",)).get_content()
+    assert "w-due7" in email_body(digest, "plain")
+    assert "w-due7" in email_body(digest, "html")
 
     summaries = [m for m in received if "落实情况周报" in m["Subject"]]
     assert len(summaries) == 2 * reports
     for msg in summaries:
         assert msg["Subject"].strip().startswith("【督办台账】")
         attachment = next(msg.iter_attachments())
-        assert attachment.get_filename().endswith("年政府工作报告台账_20171015.xlsx")
+        filename = attachment.get_filename()
+        assert filename is not None
+        assert filename.endswith("年政府工作报告台账_20171015.xlsx")
         assert load_workbook(io.BytesIO(attachment.get_content()))["台账"]["A2"].value == "编号"
     assert len({m["Message-ID"] for m in received}) == expected
 

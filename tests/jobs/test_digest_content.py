@@ -17,7 +17,7 @@ from commitments.jobs.outbox import outbox_flush
 from commitments.jobs.reminders import reminders_run
 from commitments.models import Membership, ProgressUpdate
 from tests.support.factories import CommitmentFactory, DepartmentFactory
-from tests.support.jobs_world import DAY, at, frozen, make_world, parse, sent_to, update
+from tests.support.jobs_world import DAY, at, email_body, frozen, make_world, parse, sent_to, update
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,11 +35,11 @@ def run(day: dt.date = DAY) -> None:
 
 
 def text_of(user) -> str:
-    return parse(sent_to()[user.email][-1]).get_body(("plain",)).get_content()
+    return email_body(parse(sent_to()[user.email][-1]), "plain")
 
 
 def html_of(user) -> str:
-    return parse(sent_to()[user.email][-1]).get_body(("html",)).get_content()
+    return email_body(parse(sent_to()[user.email][-1]), "html")
 
 
 def test_a_task_with_several_reasons_is_one_row(world):
@@ -75,8 +75,8 @@ def test_no_copy_to_a_manager_is_claimed_when_the_unit_has_none(world):
 
 
 def test_a_unit_with_nobody_to_remind_is_flagged_to_the_office_at_once(world):
-    empty = DepartmentFactory(name="w市无人局")
-    lonely = CommitmentFactory(
+    empty = DepartmentFactory.create(name="w市无人局")
+    lonely = CommitmentFactory.create(
         report=world.report,
         section=world.c["due7"].section,
         code="w-lonely",

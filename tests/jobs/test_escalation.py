@@ -87,8 +87,8 @@ def test_members_of_the_office_department_are_copied_whatever_their_role(world):
     from commitments.models import Membership
     from tests.support.factories import MembershipFactory, UserFactory
 
-    clerk = UserFactory(username="office_clerk", password=None)
-    MembershipFactory(user=clerk, department=world.office, role=Membership.Role.REPORTER)
+    clerk = UserFactory.create(username="office_clerk", password=None)
+    MembershipFactory.create(user=clerk, department=world.office, role=Membership.Role.REPORTER)
     assert clerk.pk in {
         it.recipient_id for it in reminders_plan(day=DAY).items if it.kind == EmailKind.ESCALATION
     }

@@ -8,11 +8,13 @@ import datetime as dt
 import smtplib
 import threading
 import time
+from typing import cast
 
 import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
 from django.utils import timezone
 
 from commitments.jobs import outbox as notifications
@@ -30,7 +32,7 @@ from tests.support.jobs_world import DAY, at, frozen, make_world
 from tests.support.mailbackends import FlakyBackend
 
 needs_two_connections = pytest.mark.skipif(
-    connection.vendor == "sqlite" and connection.is_in_memory_db(),
+    connection.vendor == "sqlite" and cast(SQLiteDatabaseWrapper, connection).is_in_memory_db(),
     reason="concurrent writers need two connections; an in-memory SQLite database has one",
 )
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from commitments.jobs.models import Notification
 from commitments.jobs.outbox import outbox_flush
 from commitments.jobs.reminders import reminders_run
-from tests.support.jobs_world import DAY, frozen, make_world, parse, sent_to
+from tests.support.jobs_world import DAY, email_body, frozen, make_world, parse, sent_to
 from tests.support.mailbackends import FlakyBackend
 
 pytestmark = pytest.mark.django_db
@@ -82,12 +82,9 @@ def test_the_office_digest_says_how_many_emails_failed(world):
         outbox_flush()
     msg = parse(sent_to()[world.sup.email][0])
     assert "邮件发送失败1封" in msg["Subject"]
-    text = msg.get_body(("plain",)).get_content()
+    text = email_body(msg, "plain")
     assert "== 邮件发送失败 1 封 ==" in text and world.rep_b.email in text
-    assert (
-        "邮件发送失败"
-        not in parse(sent_to()[world.rep_a.email][0]).get_body(("plain",)).get_content()
-    )
+    assert "邮件发送失败" not in email_body(parse(sent_to()[world.rep_a.email][0]), "plain")
 
 
 def test_the_office_hears_of_failing_mail_even_on_a_quiet_day(world, settings):
@@ -99,7 +96,7 @@ def test_the_office_hears_of_failing_mail_even_on_a_quiet_day(world, settings):
         reminders_run(day=DAY)
         outbox_flush()
     assert set(sent_to()) == {world.sup.email}
-    text = parse(mail.outbox[0]).get_body(("plain",)).get_content()
+    text = email_body(parse(mail.outbox[0]), "plain")
     assert "邮件发送失败 1 封" in text
 
 
@@ -115,4 +112,4 @@ def test_smtp_refusing_for_good_shows_up_the_next_day(world, settings):
         reminders_run(day=tomorrow)
         outbox_flush()
     office = [m for m in mail.outbox if m.to == [world.sup.email]]
-    assert "邮件发送失败 1 封" in parse(office[-1]).get_body(("plain",)).get_content()
+    assert "邮件发送失败 1 封" in email_body(parse(office[-1]), "plain")

@@ -17,7 +17,7 @@ from commitments.jobs.models import (
 )
 from commitments.jobs.outbox import outbox_flush, preference_set
 from commitments.jobs.reminders import reminders_plan, reminders_run
-from tests.support.jobs_world import DAY, frozen, make_world, parse, sent_to, update
+from tests.support.jobs_world import DAY, email_body, frozen, make_world, parse, sent_to, update
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_a_returned_update_answered_by_a_newer_one_is_not_sent(world):
 
 def test_returned_updates_are_announced_to_their_author(world):
     run()
-    body = parse(sent_to()[world.rep_a.email][0]).get_body(("plain",)).get_content()
+    body = email_body(parse(sent_to()[world.rep_a.email][0]), "plain")
     assert "数据与佐证不符，请核实后重报。" in body
     assert "王督查" in body  # who returned it
 
@@ -252,8 +252,8 @@ def test_the_digest_has_a_text_and_an_html_part_in_chinese(world):
         == "【督办提醒】2017-10-15 共5项：逾期升级1项，已逾期1项，临近到期2项，长期未更新1项"
     )
     assert msg.get_content_type() == "multipart/alternative"
-    text = msg.get_body(("plain",)).get_content()
-    html = msg.get_body(("html",)).get_content()
+    text = email_body(msg, "plain")
+    html = email_body(msg, "html")
     for part in (text, html):
         assert "李甲长" in part
         assert "逾期升级" in part and "即将到期" in part and "长期未更新" in part
@@ -268,7 +268,7 @@ def test_the_digest_has_a_text_and_an_html_part_in_chinese(world):
 
 def test_the_reporter_is_told_an_overdue_item_was_escalated(world):
     run()
-    text = parse(sent_to()[world.rep_a.email][0]).get_body(("plain",)).get_content()
+    text = email_body(parse(sent_to()[world.rep_a.email][0]), "plain")
     line = next(line for line in text.splitlines() if "已逾期 25 天" in line)
     assert "已抄送单位负责人和督查室" in line
 

@@ -16,7 +16,7 @@ from commitments.jobs.reminders import (
     reporting_call_run,
     reporting_call_window,
 )
-from tests.support.jobs_world import frozen, make_world, parse, sent_to, update
+from tests.support.jobs_world import email_body, frozen, make_world, parse, sent_to, update
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +76,8 @@ def test_the_email_says_by_when(world):
     call(dt.date(2017, 10, 20))
     msg = parse(sent_to()[world.rep_b.email][0])
     assert msg["Subject"].strip() == "【每月报送】请于10月25日前报送2017年10月进展（1项）"
-    assert "w-due14" in msg.get_body(("plain",)).get_content()
-    assert "w-due14" in msg.get_body(("html",)).get_content()
+    assert "w-due14" in email_body(msg, "plain")
+    assert "w-due14" in email_body(msg, "html")
 
 
 def test_a_reporting_day_past_the_month_end_is_the_last_day(world, settings):

@@ -78,9 +78,9 @@ def test_send_summaries_dry_run_and_real(anyang):
     from commitments.models import Membership
     from tests.support.factories import DepartmentFactory, MembershipFactory, UserFactory
 
-    leader = UserFactory(username="cmd_leader", password=None)
-    MembershipFactory(
-        user=leader, department=DepartmentFactory(name="市政府"), role=Membership.Role.LEADER
+    leader = UserFactory.create(username="cmd_leader", password=None)
+    MembershipFactory.create(
+        user=leader, department=DepartmentFactory.create(name="市政府"), role=Membership.Role.LEADER
     )
     out = command("send_summaries", "--as-of", "2017-10-16", "--dry-run", "--period", "weekly")
     assert "2017-10-09 – 2017-10-15" in out and leader.email in out and "任务 318" in out

@@ -22,7 +22,7 @@ from commitments.jobs.summaries import (
 )
 from commitments.models import Commitment, Membership, ProgressUpdate
 from tests.support.factories import DepartmentFactory, MembershipFactory, UserFactory
-from tests.support.jobs_world import at, parse, update
+from tests.support.jobs_world import at, email_body, parse, update
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +184,7 @@ def _verified_done(commitment) -> bool:
 def test_the_ledger_is_attached_as_xlsx(ledger):
     s = build("monthly", dt.date(2017, 10, 1), ledger["report"])
     assert s.xlsx_name == "安阳市2017年政府工作报告台账_20170930.xlsx"
+    assert s.xlsx is not None
     wb = load_workbook(io.BytesIO(bytes(s.xlsx)))
     ws = wb["台账"]
     assert "截至 2017-09-30" in ws["A1"].value
@@ -233,8 +234,8 @@ def test_leaders_and_the_office_get_it_once_with_the_attachment(ledger):
     raw = mail.outbox[0].message().as_bytes()
     assert b"filename*=utf-8''%E5%AE%89%E9%98%B3" in raw
     assert load_workbook(io.BytesIO(attachment.get_content()))["台账"].max_row == 320
-    assert "十件重点民生实事" in msg.get_body(("plain",)).get_content()
-    assert "十件重点民生实事" in msg.get_body(("html",)).get_content()
+    assert "十件重点民生实事" in email_body(msg, "plain")
+    assert "十件重点民生实事" in email_body(msg, "html")
 
     # Beat fires again, or the job is retried: the same summary, nobody mailed twice.
     summaries_send_due(kind="weekly", day=MONDAY)
@@ -312,6 +313,7 @@ def test_the_admin_pages_render(ledger, admin_client):
     page = admin_client.get(reverse("admin:jobs_summary_change", args=[s.pk])).content.decode()
     assert reverse("summary_detail", args=[s.pk]) in page
     n = Notification.objects.first()
+    assert n is not None
     page = admin_client.get(reverse("admin:jobs_notification_change", args=[n.pk]))
     assert page.status_code == 200
     assert n.key in page.content.decode() and n.to_email in page.content.decode()

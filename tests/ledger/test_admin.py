@@ -35,7 +35,7 @@ from tests.support.html import form_data, parse
 
 @pytest.fixture
 def superuser(db):
-    return UserFactory(username="root-admin", is_staff=True, is_superuser=True)
+    return UserFactory.create(username="root-admin", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def some_update(anyang):
     c = anyang.commitments.get(kind="practical_matter", matter_number=1)
     u = ProgressUpdate.objects.create(
         commitment=c,
-        author=UserFactory(username="yangli-author"),
+        author=UserFactory.create(username="yangli-author"),
         as_of=dt.date(2017, 5, 1),
         claimed_status="in_progress",
         percent=Decimal("20"),
@@ -57,9 +57,9 @@ def some_update(anyang):
 def one_of_each(anyang, some_update) -> dict[type, object]:
     """A row of every model the admin shows, each with something recognisable in it."""
     c = some_update.commitment
-    dept = DepartmentFactory(name="市样例档案局", short_name="样例档案局")
+    dept = DepartmentFactory.create(name="市样例档案局", short_name="样例档案局")
     member = Membership.objects.create(
-        user=UserFactory(username="yangli-liaison"), department=dept, role="reporter"
+        user=UserFactory.create(username="yangli-liaison"), department=dept, role="reporter"
     )
     milestone = Milestone.objects.create(
         commitment=c, title="样例节点：完成主体工程", due_date=dt.date(2017, 8, 31)
@@ -239,7 +239,7 @@ def test_progress_updates_cannot_be_edited_in_admin(client, superuser, some_upda
 def test_a_staff_user_without_change_permission_cannot_edit_a_commitment(client, anyang):
     from django.contrib.auth.models import Permission
 
-    staff = UserFactory(username="staff-viewer", is_staff=True)
+    staff = UserFactory.create(username="staff-viewer", is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_commitment"))
     c = anyang.commitments.get(kind="practical_matter", matter_number=1)
     client.force_login(staff)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from commitments.models import Commitment, Department
 from tests.support.factories import DepartmentFactory, UserFactory
@@ -36,8 +38,10 @@ def csv_file(rows: list[list[object]], name: str = "导入.csv") -> SimpleUpload
 
 def xlsx_file(rows: list[list[object]], name: str = "导入.xlsx") -> SimpleUploadedFile:
     wb = Workbook()
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
     for row in rows:
-        wb.active.append(row)
+        ws.append(row)
     out = io.BytesIO()
     wb.save(out)
     return SimpleUploadedFile(name, out.getvalue(), XLSX)
@@ -49,7 +53,7 @@ def upload(client, model: str, file: SimpleUploadedFile, fmt: str):
     url = reverse(f"admin:commitments_{model}_import")
     page = parse(client.get(url).content)
     form = page.find("form", enctype="multipart/form-data")
-    data = form_data(form)
+    data: dict[str, Any] = form_data(form)
     options = form.find("select", name="format").find_all("option")
     data["format"] = next(o.attrs["value"] for o in options if o.text.strip() == fmt)
     data["import_file"] = file

@@ -103,7 +103,9 @@ def test_backup_restore_round_trip_loses_nothing(ledger, tmp_path):
     call_command("backup_ledger", str(archive), verbosity=0)
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())
-        manifest = json.loads(tar.extractfile("manifest.json").read())
+        manifest_file = tar.extractfile("manifest.json")
+        assert manifest_file is not None
+        manifest = json.loads(manifest_file.read())
     assert {"manifest.json", "data.json"} <= names
     assert {f"files/{n}" for n in before["files"]} <= names
     assert manifest["counts"] == before["counts"]
@@ -151,7 +153,9 @@ def test_restore_refuses_a_damaged_archive(ledger, tmp_path):
     damaged = tmp_path / "damaged.tar.gz"
     with tarfile.open(archive) as src, tarfile.open(damaged, "w:gz") as dst:
         for member in src.getmembers():
-            data = src.extractfile(member).read()
+            member_file = src.extractfile(member)
+            assert member_file is not None
+            data = member_file.read()
             if member.name.startswith("files/") and member.name.endswith(".pdf"):
                 data = data.replace(b"PDF", b"XYZ")
             member.size = len(data)
@@ -165,7 +169,9 @@ def test_backup_refuses_when_evidence_is_missing(ledger, tmp_path):
 
     from commitments.models import Evidence
 
-    default_storage.delete(Evidence.objects.exclude(file="").first().file.name)
+    evidence = Evidence.objects.exclude(file="").first()
+    assert evidence is not None
+    default_storage.delete(evidence.file.name)
     out = tmp_path / "ledger.tar.gz"
     with pytest.raises(CommandError, match="files missing from storage"):
         call_command("backup_ledger", str(out), verbosity=0)

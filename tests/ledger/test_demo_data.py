@@ -65,6 +65,7 @@ def test_demo_history(anyang):
         if u.corrects_id is None:
             assert written == u.as_of
         else:
+            assert u.corrects is not None and u.corrects.reviewed_at is not None
             assert u.as_of == u.corrects.as_of
             assert written > u.corrects.reviewed_at.astimezone(tz).date() >= u.as_of
 

@@ -27,6 +27,7 @@ def test_the_xlsx_export_fills_the_lamp_cell_from_the_table(monkeypatch):
     row = ["" for _ in COLUMNS]
     body = to_xlsx([row], [Rag.RED], title="台账", day=dt.date(2017, 6, 30))
     ws = load_workbook(io.BytesIO(body)).active
+    assert ws is not None
     cell = ws.cell(row=3, column=[h for h, _ in COLUMNS].index("红黄绿灯") + 1)
     assert cell.fill.fgColor.rgb.endswith("123456")
 

@@ -41,9 +41,9 @@ def test_only_measurable_targets_count_towards_percent(value, direction, measura
 
 @pytest.mark.django_db
 def test_progress_form_asks_for_readings_of_measurable_targets_only():
-    c = CommitmentFactory()
+    c = CommitmentFactory.create()
     targets = [
-        TargetFactory(commitment=c, order=i, value=value, direction=direction)
+        TargetFactory.create(commitment=c, order=i, value=value, direction=direction)
         for i, (value, direction, _) in enumerate(TABLE, start=1)
     ]
     form = ProgressUpdateForm(commitment=c, targets=targets)

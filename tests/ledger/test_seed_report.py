@@ -135,7 +135,7 @@ def test_reseeding_keeps_what_staff_made(anyang):
     c.co_units.add(Department.objects.create(name="市财政局"))
     update = ProgressUpdate.objects.create(
         commitment=c,
-        author=UserFactory(),
+        author=UserFactory.create(),
         as_of=dt.date(2017, 3, 31),
         claimed_status="in_progress",
         percent=Decimal("30"),
@@ -159,7 +159,7 @@ def test_a_changed_sentence_is_updated_in_place(anyang, tmp_path):
     count = anyang.commitments.count()
     ProgressUpdate.objects.create(
         commitment=c,
-        author=UserFactory(),
+        author=UserFactory.create(),
         as_of=dt.date(2017, 5, 31),
         claimed_status="in_progress",
         percent=Decimal("40"),
@@ -259,14 +259,16 @@ class TestDatabaseInvariants:
 
     def test_count_targets_cannot_be_negative(self, anyang):
         t = Target.objects.filter(commitment__report=anyang, unit="条").first()
+        assert t is not None
         with pytest.raises(IntegrityError), transaction.atomic():
             Target.objects.filter(pk=t.pk).update(value=Decimal("-1"))
 
     def test_one_reading_per_target_per_update(self, anyang):
         t = Target.objects.filter(commitment__report=anyang, value__isnull=False).first()
+        assert t is not None
         u = ProgressUpdate.objects.create(
             commitment=t.commitment,
-            author=UserFactory(),
+            author=UserFactory.create(),
             as_of=dt.date(2017, 4, 1),
             claimed_status="in_progress",
         )
@@ -281,7 +283,7 @@ class TestDatabaseInvariants:
                 [
                     ProgressUpdate(
                         commitment=c,
-                        author=UserFactory(),
+                        author=UserFactory.create(),
                         as_of=dt.date(2017, 4, 1),
                         claimed_status="in_progress",
                         percent=Decimal("120"),
@@ -297,7 +299,7 @@ class TestDatabaseInvariants:
     def test_updates_are_append_only(self, anyang):
         u = ProgressUpdate.objects.create(
             commitment=anyang.commitments.first(),
-            author=UserFactory(),
+            author=UserFactory.create(),
             as_of=dt.date(2017, 4, 1),
             claimed_status="in_progress",
         )

@@ -180,14 +180,14 @@ class TestWithFrozenTime:
     each boundary."""
 
     def commitment(self) -> Commitment:
-        return CommitmentFactory(start_date=START, due_date=dt.date(2017, 6, 30))
+        return CommitmentFactory.create(start_date=START, due_date=dt.date(2017, 6, 30))
 
     def state(self, c):
         return commitment_states(Commitment.objects.filter(pk=c.pk))[c.pk]
 
     def test_red_from_the_day_after_the_due_date(self):
         c = self.commitment()
-        author = UserFactory()
+        author = UserFactory.create()
         with at(dt.date(2017, 6, 1)):
             record(c, author, as_of=dt.date(2017, 6, 1), percent="95")
         with at(dt.date(2017, 6, 30)):
@@ -197,9 +197,9 @@ class TestWithFrozenTime:
 
     def test_stale_flips_after_the_setting(self, settings):
         settings.STALE_AFTER_DAYS = 10
-        c = CommitmentFactory(start_date=START, due_date=DUE)
+        c = CommitmentFactory.create(start_date=START, due_date=DUE)
         with at(dt.date(2017, 1, 5)):
-            record(c, UserFactory(), as_of=dt.date(2017, 1, 5), percent="5")
+            record(c, UserFactory.create(), as_of=dt.date(2017, 1, 5), percent="5")
         with at(dt.date(2017, 1, 15)):
             assert not self.state(c).status.stale
         with at(dt.date(2017, 1, 16)):
@@ -213,11 +213,15 @@ class TestWithFrozenTime:
             assert self.state(c).status.rag != Rag.RED
 
     def test_numeric_targets_drive_the_lamp(self):
-        c = CommitmentFactory(start_date=START, due_date=DUE)
-        t = TargetFactory(commitment=c, value=Decimal(100), unit="个")
+        c = CommitmentFactory.create(start_date=START, due_date=DUE)
+        t = TargetFactory.create(commitment=c, value=Decimal(100), unit="个")
         with at(dt.date(2017, 7, 2)):  # half the year gone
             record(
-                c, UserFactory(), as_of=dt.date(2017, 7, 1), percent="90", readings={t: Decimal(30)}
+                c,
+                UserFactory.create(),
+                as_of=dt.date(2017, 7, 1),
+                percent="90",
+                readings={t: Decimal(30)},
             )
             state = self.state(c)
             assert state.status.percent == 30.0  # from the reading, not the typed 90

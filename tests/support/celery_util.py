@@ -21,7 +21,7 @@ def _reset_pools() -> None:
     # Connections and producers are cached (per app, and in kombu's global registry) for
     # the URL they were made for; drop them all so the next publish uses the new URL.
     kombu.pools.reset()
-    app._pool = None
+    app._pool = None  # type: ignore[attr-defined]  # celery-types: the private producer pool is not in the stubs
     if "amqp" in app.__dict__:
         app.__dict__["amqp"]._producer_pool = None
 
@@ -31,13 +31,13 @@ def broker(url: str, *, flush: bool = False) -> Iterator[str]:
     before = app.conf.broker_url
     if flush:
         redis.Redis.from_url(url).flushdb()
-    app.conf.broker_url = url
+    app.conf.broker_url = url  # type: ignore[misc]  # celery-types: read-only property in the stubs, settable at runtime
     _reset_pools()
     try:
         yield url
     finally:
         _reset_pools()
-        app.conf.broker_url = before
+        app.conf.broker_url = before  # type: ignore[misc]  # celery-types: as above
         if flush:
             redis.Redis.from_url(url).flushdb()
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from commitments.models import (
     Commitment,
@@ -17,7 +18,7 @@ from commitments.models import (
 )
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -27,7 +28,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("pass-for-tests-1")
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(factory.django.DjangoModelFactory[Department]):
     class Meta:
         model = Department
         django_get_or_create = ("name",)
@@ -35,7 +36,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试局{n}")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -44,7 +45,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Membership.Role.REPORTER
 
 
-class ReportFactory(factory.django.DjangoModelFactory):
+class ReportFactory(factory.django.DjangoModelFactory[Report]):
     class Meta:
         model = Report
 
@@ -55,7 +56,7 @@ class ReportFactory(factory.django.DjangoModelFactory):
     source_sha256 = "0" * 64
 
 
-class SectionFactory(factory.django.DjangoModelFactory):
+class SectionFactory(factory.django.DjangoModelFactory[Section]):
     class Meta:
         model = Section
 
@@ -69,7 +70,7 @@ class SectionFactory(factory.django.DjangoModelFactory):
     end = 10
 
 
-class CommitmentFactory(factory.django.DjangoModelFactory):
+class CommitmentFactory(factory.django.DjangoModelFactory[Commitment]):
     class Meta:
         model = Commitment
 
@@ -86,7 +87,7 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     parsed_due_date = factory.SelfAttribute("due_date")
 
 
-class TargetFactory(factory.django.DjangoModelFactory):
+class TargetFactory(factory.django.DjangoModelFactory[Target]):
     class Meta:
         model = Target
 
@@ -101,7 +102,7 @@ class TargetFactory(factory.django.DjangoModelFactory):
     end = 5
 
 
-class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+class ProgressUpdateFactory(factory.django.DjangoModelFactory[ProgressUpdate]):
     class Meta:
         model = ProgressUpdate
 

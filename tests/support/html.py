@@ -68,7 +68,7 @@ class _TreeBuilder(HTMLParser):
         self.current.children.append(el)
 
     def handle_endtag(self, tag: str) -> None:
-        node = self.current
+        node: Element | None = self.current
         while node is not None and node.tag != tag:  # tolerate unclosed <p>, <li>, <td>
             node = node.parent
         if node is not None and node.parent is not None:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import time_machine
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import mail
 
 from commitments.models import Commitment, Department, Membership, ProgressUpdate, Report
@@ -53,12 +53,12 @@ class World:
     dept_b: Department
     office: Department
     gov: Department
-    rep_a: AbstractBaseUser
-    mgr_a: AbstractBaseUser
-    rep_b: AbstractBaseUser
-    mgr_b: AbstractBaseUser
-    sup: AbstractBaseUser
-    leader: AbstractBaseUser
+    rep_a: User
+    mgr_a: User
+    rep_b: User
+    mgr_b: User
+    sup: User
+    leader: User
     c: dict[str, Commitment] = field(default_factory=dict)
     returned: ProgressUpdate | None = None
 
@@ -66,7 +66,7 @@ class World:
 def update(
     commitment: Commitment, author, as_of: dt.date, percent: int = 50, **kw
 ) -> ProgressUpdate:
-    return ProgressUpdateFactory(
+    return ProgressUpdateFactory.create(
         commitment=commitment,
         author=author,
         as_of=as_of,
@@ -77,31 +77,43 @@ def update(
 
 
 def make_world(prefix: str = "w") -> World:
-    report = ReportFactory(place=f"{prefix}测试市")
-    section = SectionFactory(report=report, key="2.1", label="（一）", title="测试章节")
-    dept_a = DepartmentFactory(name=f"{prefix}市甲局")
-    dept_b = DepartmentFactory(name=f"{prefix}市乙局")
-    office = DepartmentFactory(name=f"{prefix}市督查室", is_supervision_office=True)
-    gov = DepartmentFactory(name=f"{prefix}市政府办")
+    report = ReportFactory.create(place=f"{prefix}测试市")
+    section = SectionFactory.create(report=report, key="2.1", label="（一）", title="测试章节")
+    dept_a = DepartmentFactory.create(name=f"{prefix}市甲局")
+    dept_b = DepartmentFactory.create(name=f"{prefix}市乙局")
+    office = DepartmentFactory.create(name=f"{prefix}市督查室", is_supervision_office=True)
+    gov = DepartmentFactory.create(name=f"{prefix}市政府办")
     users = {
         # None: an unusable password, made without hashing (PBKDF2 costs ~0.25 s a user);
         # the tests that log in use force_login.
-        name: UserFactory(username=f"{prefix}_{name}", first_name=first, last_name=last, password=None)
+        name: UserFactory.create(username=f"{prefix}_{name}", first_name=first, last_name=last, password=None)
         for name, last, first in [
             ("rep_a", "张", "甲联"), ("mgr_a", "李", "甲长"), ("rep_b", "赵", "乙联"),
             ("mgr_b", "钱", "乙长"), ("sup", "王", "督查"), ("leader", "刘", "市长"),
         ]
     }  # fmt: skip
-    MembershipFactory(user=users["rep_a"], department=dept_a, role=Membership.Role.REPORTER)
-    MembershipFactory(user=users["mgr_a"], department=dept_a, role=Membership.Role.MANAGER)
-    MembershipFactory(user=users["rep_b"], department=dept_b, role=Membership.Role.REPORTER)
-    MembershipFactory(user=users["mgr_b"], department=dept_b, role=Membership.Role.MANAGER)
-    MembershipFactory(user=users["sup"], department=office, role=Membership.Role.SUPERVISOR)
-    MembershipFactory(user=users["leader"], department=gov, role=Membership.Role.LEADER)
-    w = World(report=report, dept_a=dept_a, dept_b=dept_b, office=office, gov=gov, **users)
+    MembershipFactory.create(user=users["rep_a"], department=dept_a, role=Membership.Role.REPORTER)
+    MembershipFactory.create(user=users["mgr_a"], department=dept_a, role=Membership.Role.MANAGER)
+    MembershipFactory.create(user=users["rep_b"], department=dept_b, role=Membership.Role.REPORTER)
+    MembershipFactory.create(user=users["mgr_b"], department=dept_b, role=Membership.Role.MANAGER)
+    MembershipFactory.create(user=users["sup"], department=office, role=Membership.Role.SUPERVISOR)
+    MembershipFactory.create(user=users["leader"], department=gov, role=Membership.Role.LEADER)
+    w = World(
+        report=report,
+        dept_a=dept_a,
+        dept_b=dept_b,
+        office=office,
+        gov=gov,
+        rep_a=users["rep_a"],
+        mgr_a=users["mgr_a"],
+        rep_b=users["rep_b"],
+        mgr_b=users["mgr_b"],
+        sup=users["sup"],
+        leader=users["leader"],
+    )
 
     def commitment(name: str, due: dt.date, **kw) -> Commitment:
-        c = CommitmentFactory(
+        c = CommitmentFactory.create(
             report=report,
             section=section,
             code=f"{prefix}-{name}",
@@ -147,6 +159,13 @@ def make_world(prefix: str = "w") -> World:
 def parse(message) -> email.message.EmailMessage:
     """A Django EmailMessage as a mail client sees it: serialised, then parsed."""
     return email.message_from_bytes(message.message().as_bytes(), policy=email.policy.default)
+
+
+def email_body(message: email.message.EmailMessage, subtype: str) -> str:
+    """The text of a parsed email's ``plain`` or ``html`` part."""
+    part = message.get_body((subtype,))
+    assert part is not None, f"no {subtype} part"
+    return part.get_content()
 
 
 def sent_to() -> dict[str, list]:

@@ -10,7 +10,7 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 
 from commitments.models import Commitment, Department, Membership, ProgressUpdate, Report
@@ -25,15 +25,16 @@ class Cast:
     dept: Department  # the reporter's and manager's department
     other_dept: Department
     supervision: Department
-    reporter: AbstractBaseUser
-    manager: AbstractBaseUser
-    supervisor: AbstractBaseUser
-    leader: AbstractBaseUser
-    nobody: AbstractBaseUser  # logged in, no role
-    other_reporter: AbstractBaseUser
+    reporter: User
+    manager: User
+    supervisor: User
+    leader: User
+    nobody: User  # logged in, no role
+    other_reporter: User
     mine: Commitment  # led by dept
     shared: Commitment  # led by other_dept, dept is a co-unit
     theirs: Commitment  # led by other_dept only
+    superuser: User | None = None  # made by the permission matrix only
 
     def client(self, who: str | None) -> Client:
         c = Client()
@@ -49,7 +50,7 @@ def _password_hash() -> str:
     return make_password(PASSWORD)
 
 
-def _user(username: str, first_name: str = "") -> AbstractBaseUser:
+def _user(username: str, first_name: str = "") -> User:
     return get_user_model().objects.create(
         username=username,
         first_name=first_name,
@@ -59,27 +60,28 @@ def _user(username: str, first_name: str = "") -> AbstractBaseUser:
 
 
 def make_cast(report: Report) -> Cast:
-    dept = DepartmentFactory(name="市测试住建局")
-    other = DepartmentFactory(name="市测试交通局")
-    office = DepartmentFactory(name="市测试督查室", is_supervision_office=True)
-    gov = DepartmentFactory(name="市测试政府办")
+    dept = DepartmentFactory.create(name="市测试住建局")
+    other = DepartmentFactory.create(name="市测试交通局")
+    office = DepartmentFactory.create(name="市测试督查室", is_supervision_office=True)
+    gov = DepartmentFactory.create(name="市测试政府办")
     reporter = _user("reporter", "张联络")
     manager = _user("manager")
     supervisor = _user("supervisor", "王督查")
     leader = _user("leader")
     nobody = _user("nobody")
     other_reporter = _user("other_reporter")
-    MembershipFactory(user=reporter, department=dept, role=Membership.Role.REPORTER)
-    MembershipFactory(user=manager, department=dept, role=Membership.Role.MANAGER)
-    MembershipFactory(user=supervisor, department=office, role=Membership.Role.SUPERVISOR)
-    MembershipFactory(user=leader, department=gov, role=Membership.Role.LEADER)
-    MembershipFactory(user=other_reporter, department=other, role=Membership.Role.REPORTER)
+    MembershipFactory.create(user=reporter, department=dept, role=Membership.Role.REPORTER)
+    MembershipFactory.create(user=manager, department=dept, role=Membership.Role.MANAGER)
+    MembershipFactory.create(user=supervisor, department=office, role=Membership.Role.SUPERVISOR)
+    MembershipFactory.create(user=leader, department=gov, role=Membership.Role.LEADER)
+    MembershipFactory.create(user=other_reporter, department=other, role=Membership.Role.REPORTER)
 
     matters = list(
         report.commitments.filter(kind=Commitment.Kind.PRACTICAL_MATTER).order_by("matter_number")
     )
     mine, shared = matters[0], matters[1]
     theirs = report.commitments.filter(kind=Commitment.Kind.GENERAL).order_by("seq").first()
+    assert theirs is not None
     Commitment.objects.filter(pk=mine.pk).update(lead_unit=dept)
     Commitment.objects.filter(pk__in=[shared.pk, theirs.pk]).update(lead_unit=other)
     shared.co_units.add(dept)

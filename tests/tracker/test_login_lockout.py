@@ -101,8 +101,9 @@ def chinese_axes_names():
         )
     from django.utils.translation import trans_real
 
-    trans_real._translations = {}
-    trans_real._default = None
+    # django-stubs: the private caches of trans_real are not in the stubs.
+    trans_real._translations = {}  # type: ignore[attr-defined]
+    trans_real._default = None  # type: ignore[attr-defined]
 
 
 def test_staff_unlock_in_the_admin_in_chinese(cast, chinese_axes_names):

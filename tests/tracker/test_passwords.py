@@ -63,7 +63,9 @@ def test_password_reset_by_email(cast):
     message = mail.outbox[0]
     assert message.to == ["reporter@example.gov.cn"]
     assert "重设密码" in message.subject
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
+    match = re.search(r"http://testserver(/accounts/reset/\S+/)", str(message.body))
+    assert match is not None
+    link = match.group(1)
 
     page = client.get(link, follow=True)  # Django hides the token behind a redirect
     assert page.status_code == 200 and "设置新密码" in page.content.decode()
@@ -106,7 +108,9 @@ def test_reset_lifts_a_lockout(cast):
         client.post("/accounts/login/", {"username": "reporter", "password": f"bad{i}"})
     assert not can_log_in("reporter", PASSWORD)
     client.post("/accounts/password_reset/", {"email": "reporter@example.gov.cn"})
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    match = re.search(r"http://testserver(/accounts/reset/\S+/)", str(mail.outbox[0].body))
+    assert match is not None
+    link = match.group(1)
     page = client.get(link, follow=True)
     client.post(page.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW})
     assert can_log_in("reporter", NEW)

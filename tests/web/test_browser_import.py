@@ -16,11 +16,13 @@ def office(transactional_db):
     from tests.support.factories import DepartmentFactory, MembershipFactory, UserFactory
     from tests.support.webutil import PASSWORD
 
-    user = UserFactory(username="duchashi_t")
+    user = UserFactory.create(username="duchashi_t")
     user.set_password(PASSWORD)
     user.save()
-    MembershipFactory(
-        user=user, department=DepartmentFactory(is_supervision_office=True), role="supervisor"
+    MembershipFactory.create(
+        user=user,
+        department=DepartmentFactory.create(is_supervision_office=True),
+        role="supervisor",
     )
     return user
 

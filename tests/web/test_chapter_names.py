@@ -31,6 +31,7 @@ def cast(anyang):
 def test_a_chapter_is_named_alike_on_every_screen_export_and_summary(cast):
     chapter = Section.objects.get(report=cast.report, key="2.1")
     c = Commitment.objects.filter(section__in=[chapter, *chapter.children.all()]).first()
+    assert c is not None and chapter.parent is not None
     name = f"{chapter.parent.label.rstrip('、')}{chapter.label}{chapter.title}"
     assert name.startswith("二（一）")
 
@@ -58,13 +59,17 @@ def test_a_chapter_is_named_alike_on_every_screen_export_and_summary(cast):
 
 @pytest.mark.django_db
 def test_the_part_goes_in_front_only_when_chapter_labels_repeat():
-    report = ReportFactory()
-    two = SectionFactory(report=report, key="2", level="part", label="二、", title="工作安排")
-    ch = SectionFactory(report=report, key="2.1", level="chapter", label="（一）",
+    report = ReportFactory.create()
+    two = SectionFactory.create(
+        report=report, key="2", level="part", label="二、", title="工作安排"
+    )
+    ch = SectionFactory.create(report=report, key="2.1", level="chapter", label="（一）",
                         title="扩大投资", parent=two)  # fmt: skip
     assert chapter_labels(Section.objects.filter(report=report)) == {ch.pk: "（一）扩大投资"}
-    three = SectionFactory(report=report, key="3", level="part", label="三、", title="自身建设")
-    ch3 = SectionFactory(report=report, key="3.1", level="chapter", label="（一）",
+    three = SectionFactory.create(
+        report=report, key="3", level="part", label="三、", title="自身建设"
+    )
+    ch3 = SectionFactory.create(report=report, key="3.1", level="chapter", label="（一）",
                          title="依法行政", parent=three)  # fmt: skip
     assert chapter_labels(Section.objects.filter(report=report)) == {
         ch.pk: "二（一）扩大投资",

@@ -47,6 +47,7 @@ def test_targets_show_actual_against_target_and_the_baseline(cast):
         .select_related("commitment")
         .first()
     )
+    assert baseline is not None and baseline.value is not None
     c = baseline.commitment
     Commitment.objects.filter(pk=c.pk).update(lead_unit=cast.dept)
     value = (baseline.value * Decimal("0.5")).quantize(Decimal("0.01"))

@@ -40,7 +40,7 @@ def test_totals_match_a_ledger_counted_by_hand(cast):
     roads, water = DepartmentFactory(name="样例交通局"), DepartmentFactory(name="样例水利局")
 
     def item(section, unit, **kw):
-        return CommitmentFactory(report=report, section=section, lead_unit=unit, **kw)
+        return CommitmentFactory.create(report=report, section=section, lead_unit=unit, **kw)
 
     done = item(one, roads)
     overdue = item(one, roads, due_date=dt.date(2017, 6, 30))
@@ -116,6 +116,7 @@ def test_pollution_panel_lists_pollution_targets(cast):
     body = cast.client("supervisor").get("/dashboard/").content.decode()
     assert "污染防治目标" in body
     some = Target.objects.filter(commitment__kind="pollution").first()
+    assert some is not None
     assert some.metric[:10] in body
 
 

@@ -27,8 +27,9 @@ def compiled_messages():
         call_command("compilemessages", locale=["en"], ignore_patterns=[".venv"], verbosity=0)
     from django.utils.translation import trans_real
 
-    trans_real._translations = {}
-    trans_real._default = None
+    # django-stubs: the private caches of trans_real are not in the stubs.
+    trans_real._translations = {}  # type: ignore[attr-defined]
+    trans_real._default = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture

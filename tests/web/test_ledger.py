@@ -184,10 +184,10 @@ def test_as_of_in_the_ledger_rebuilds_the_lamps(cast):
 
 def _big_ledger(n: int):
     """A report of n commitments, each with two targets, co-units and a few updates."""
-    report = ReportFactory(place=f"大市{n}", year=2017)
-    section = SectionFactory(report=report, key="2.1")
-    units = [DepartmentFactory(name=f"大局{i}") for i in range(5)]
-    author = UserFactory(username=f"bulk{n}")
+    report = ReportFactory.create(place=f"大市{n}", year=2017)
+    section = SectionFactory.create(report=report, key="2.1")
+    units = [DepartmentFactory.create(name=f"大局{i}") for i in range(5)]
+    author = UserFactory.create(username=f"bulk{n}")
     cs = Commitment.objects.bulk_create(
         Commitment(
             report=report,
@@ -234,7 +234,7 @@ def _big_ledger(n: int):
         for c in cs
         for m in (3, 6)
     )
-    by_c = {}
+    by_c: dict[int, list[ProgressUpdate]] = {}
     for u in updates:
         by_c.setdefault(u.commitment_id, []).append(u)
     TargetReading.objects.bulk_create(

@@ -83,7 +83,7 @@ def world(anyang, settings, tmp_path):
     )
     from tests.support.factories import ReportFactory
 
-    hidden = ReportFactory(place="保密市", is_public=False)
+    hidden = ReportFactory.create(place="保密市", is_public=False)
     from tests.web.test_imports import SMALL
 
     draft = ReportImport.objects.create(source=SMALL.encode(), created_by=cast.supervisor)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import typing
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
 from django.test import Client
 
 from commitments.models import Evidence, ProgressUpdate, TargetReading
@@ -168,7 +170,9 @@ def test_csrf_token_rides_on_the_body_for_htmx(cast):
     page = client.get(f"/c/{cast.mine.pk}/").content.decode()
     import re
 
-    token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page).group(1)
+    match = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page)
+    assert match is not None
+    token = match.group(1)
     response = client.post(
         f"/c/{cast.mine.pk}/update/",
         form_data(cast.mine),
@@ -211,7 +215,10 @@ def test_concurrent_threads_both_saved():
     """
     from django.core.management import call_command
 
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    if (
+        connection.vendor == "sqlite"
+        and typing.cast(SQLiteDatabaseWrapper, connection).is_in_memory_db()
+    ):
         pytest.skip("in-memory SQLite cannot take two writers; runs on PostgreSQL")
 
     from commitments.models import Report

@@ -90,8 +90,8 @@ def test_double_click_acts_once_and_the_loser_is_told(cast, update):
 
 
 def test_two_reviewers_only_one_wins(cast, update):
-    other = UserFactory(username="supervisor2")
-    MembershipFactory(user=other, department=cast.supervision, role="supervisor")
+    other = UserFactory.create(username="supervisor2")
+    MembershipFactory.create(user=other, department=cast.supervision, role="supervisor")
     stale_copy = ProgressUpdate.objects.get(pk=update.pk)  # both loaded it as submitted
     assert update_review_accept(update=update, reviewer=cast.supervisor) is True
     assert update_review_return(update=stale_copy, reviewer=other, comment="不同意") is False

@@ -15,10 +15,12 @@ import random
 import zlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.contrib.auth.models import User as AuthUser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -216,13 +218,13 @@ class Command(BaseCommand):
         "Development only: departments, users for each role and a demo progress history (is_demo)."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--as-of", default="2017-09-30", help="history runs through this day (YYYY-MM-DD)"
         )
         parser.add_argument("--report", type=int, help="report id (default: the newest report)")
 
-    def handle(self, *args, as_of: str, report: int | None, **options) -> None:
+    def handle(self, *args: Any, as_of: str, report: int | None, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError(
                 "demo_data 只用于开发环境，生产环境拒绝运行 / refusing to run in production"
@@ -288,7 +290,7 @@ class Command(BaseCommand):
         printed: list[tuple[str, str, str]] = []
         reporters: dict[int, object] = {}
 
-        def user(username: str, full_name: str, *, superuser: bool = False):
+        def user(username: str, full_name: str, *, superuser: bool = False) -> tuple[AuthUser, str]:
             password = f"{username}-2017"
             u, created = User.objects.get_or_create(username=username)
             if created or not u.check_password(password):
@@ -300,7 +302,7 @@ class Command(BaseCommand):
             u.save()
             return u, password
 
-        def member(u, dept: Department, role: str) -> None:
+        def member(u: AuthUser, dept: Department, role: str) -> None:
             Membership.objects.get_or_create(user=u, department=dept, defaults={"role": role})
 
         admin, pw = user("admin", "系统管理员", superuser=True)
@@ -328,7 +330,7 @@ class Command(BaseCommand):
         )
         return {"supervisor": sup, "reporters": reporters, "printed": printed}
 
-    def _assign(self, report: Report, depts: dict[str, Department], *, by) -> int:
+    def _assign(self, report: Report, depts: dict[str, Department], *, by: AuthUser) -> int:
         n = 0
         part3 = depts[GOVERNMENT_OFFICE]
         for c in report.commitments.filter(lead_unit__isnull=True).select_related("section"):
@@ -389,7 +391,9 @@ class Command(BaseCommand):
 
     # --- progress history ----------------------------------------------------------------
 
-    def _history(self, report: Report, depts, users, day: dt.date) -> tuple[int, int]:
+    def _history(
+        self, report: Report, depts: dict[str, Department], users: dict[str, Any], day: dt.date
+    ) -> tuple[int, int]:
         supervisor = users["supervisor"]
         reporters = users["reporters"]
         fallback = next(iter(reporters.values()))
@@ -455,7 +459,7 @@ class Command(BaseCommand):
                 readings = {
                     t: _round(t.value * Decimal(str(round(progress, 3))), t.unit)
                     for t in targets
-                    if t.direction != Target.Direction.DECREASE
+                    if t.direction != Target.Direction.DECREASE and t.value is not None
                 }
                 created_at = _local(report_day, hour, minute)
                 pk_state = existing.get((c.pk, created_at))

@@ -9,8 +9,9 @@ sends it in this process (a worker, if one runs, may send some: the claim keeps 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from commitments import clock
 from commitments.jobs.models import EmailKind
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         "the scheduled jobs would send on a day."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--as-of", dest="as_of", help="the ledger day, YYYY-MM-DD (default: today)"
         )
@@ -61,7 +62,7 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="show, write nothing, send nothing"
         )
 
-    def handle(self, *args, as_of: str | None, dry_run: bool, **options) -> None:
+    def handle(self, *args: Any, as_of: str | None, dry_run: bool, **options: Any) -> None:
         day = parse_day(as_of)
         mode = (
             "预演，不写入、不发送 / dry run: nothing written, nothing sent"

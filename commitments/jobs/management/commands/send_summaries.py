@@ -7,7 +7,9 @@ the recipients, and writes and sends nothing.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from commitments.jobs.management.commands.send_reminders import parse_day
 from commitments.jobs.models import Summary
@@ -25,7 +27,7 @@ from commitments.jobs.summaries import (
 class Command(BaseCommand):
     help = "Build and send the weekly or monthly summary for leaders (or show it, --dry-run)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--as-of", dest="as_of", help="the day the job runs, YYYY-MM-DD (default: today)"
         )
@@ -34,7 +36,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--period", choices=["weekly", "monthly"], default="weekly")
 
-    def handle(self, *args, as_of: str | None, dry_run: bool, period: str, **options) -> None:
+    def handle(
+        self, *args: Any, as_of: str | None, dry_run: bool, period: str, **options: Any
+    ) -> None:
         day = parse_day(as_of)
         start, end = summary_period(period, day)
         out = self.stdout

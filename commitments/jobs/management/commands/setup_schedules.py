@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
@@ -127,11 +127,11 @@ class Command(BaseCommand):
         "Create the default Celery beat schedules (reminders, reporting call, outbox, summaries)."
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--reset", action="store_true", help="restore the defaults over admin edits"
         )
 
-    def handle(self, *args, reset: bool, **options) -> None:
+    def handle(self, *args: Any, reset: bool, **options: Any) -> None:
         for name, action in setup_schedules(reset=reset).items():
             self.stdout.write(f"  {action:8} {name}")
