@@ -130,7 +130,9 @@ def acknowledgeable_units(user, commitment: Commitment) -> frozenset[int]:
     roles = roles_of(user)
     if not roles.department_ids:
         return frozenset()
-    on_item = {commitment.lead_unit_id, *commitment.co_units.values_list("pk", flat=True)}
+    on_item = {*commitment.co_units.values_list("pk", flat=True)}
+    if commitment.lead_unit_id is not None:
+        on_item.add(commitment.lead_unit_id)
     return frozenset(roles.department_ids & on_item)
 
 

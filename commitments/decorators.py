@@ -5,30 +5,49 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import resolve_url
 from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from commitments.access import can_instruct, can_read_everything, can_supervise, can_use_staff_ui
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as the views see it: HtmxMiddleware has set ``request.htmx``
+    (django-htmx's documented typing pattern; only for annotations)."""
+
+    htmx: HtmxDetails
+
+
+class AuthenticatedHttpRequest(HtmxHttpRequest):
+    """A request that passed one of the role decorators below: the user is logged in."""
+
+    user: User
+
 
 def role_required(
-    rule: Callable[[AbstractBaseUser | AnonymousUser], bool], refusal: str | None = None
-) -> Callable:
+    rule: Callable[[User | AnonymousUser], bool],
+    refusal: str | StrPromise | None = None,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """A view decorator from a rule of ``commitments.access``: anonymous users are sent to
     log in (an htmx request is told to send the whole page there), users the rule refuses
     get 403 before the view runs, so a refused write never reaches a form or a service."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 if request.htmx:
                     # A partial swap would put the login page inside the table; send the

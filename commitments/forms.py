@@ -106,7 +106,7 @@ class ProgressUpdateForm(forms.Form):
                 initial=[n.pk for n in open_notices],
                 widget=forms.CheckboxSelectMultiple,
             )
-            self.fields["answers"].label_from_instance = lambda n: (
+            self.fields["answers"].label_from_instance = lambda n: (  # type: ignore[attr-defined]
                 _("第 %(n)s 号%(level)s，%(d)s 前答复")
                 % {"n": n.pk, "level": n.get_level_display(), "d": n.reply_by.isoformat()}
             )
@@ -120,8 +120,8 @@ class ProgressUpdateForm(forms.Form):
                 initial=[i.pk for i in open_instructions],
                 widget=forms.CheckboxSelectMultiple,
             )
-            self.fields["responds_to"].label_from_instance = lambda i: (
-                f"{i.author.get_full_name() or i.author.get_username()}：{i.text[:40]}"
+            self.fields["responds_to"].label_from_instance = (  # type: ignore[attr-defined]
+                lambda i: f"{i.author.get_full_name() or i.author.get_username()}：{i.text[:40]}"
             )
         targets = targets if targets is not None else list(commitment.targets.all())
         self.targets = [t for t in targets if t.is_measurable]
@@ -354,8 +354,8 @@ class ExtensionDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("decision") == "grant" and not data.get("granted_due_date"):
             self.add_error("granted_due_date", _("请填写批准的完成时限。"))
         if data.get("decision") == "refuse" and not (data.get("comment") or "").strip():
@@ -366,7 +366,7 @@ class ExtensionDecisionForm(forms.Form):
 def _urging_levels() -> list[tuple[str, str]]:
     from commitments.models import UrgingNotice
 
-    return list(UrgingNotice.Level.choices)
+    return [(value, str(label)) for value, label in UrgingNotice.Level.choices]
 
 
 class UrgingIssueForm(forms.Form):
@@ -391,7 +391,9 @@ class UrgingBulkForm(forms.Form):
 
     def __init__(self, *args, allowed: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["picks"].choices = [(a, a) for a in allowed]
+        picks = self.fields["picks"]
+        assert isinstance(picks, forms.MultipleChoiceField)
+        picks.choices = [(a, a) for a in allowed]
 
 
 class UrgingAnswerForm(forms.Form):
@@ -419,7 +421,9 @@ class InstructionBulkForm(InstructionForm):
 
     def __init__(self, *args, commitments, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ids"].queryset = commitments
+        ids = self.fields["ids"]
+        assert isinstance(ids, forms.ModelMultipleChoiceField)
+        ids.queryset = commitments
 
 
 class ReopenForm(forms.Form):

@@ -38,7 +38,7 @@ def _item(c: Commitment) -> dict[str, Any]:
         "text": c.text if len(c.text) <= 120 else c.text[:120] + "…",
         "due_date": c.due_date.isoformat(),
         "original_due_date": c.original_due_date.isoformat() if c.original_due_date else "",
-        "lead_unit": c.lead_unit.name if c.lead_unit_id else "",
+        "lead_unit": c.lead_unit.name if c.lead_unit is not None else "",
         "url": emails.url_for("commitment", c.pk),
     }
 
@@ -157,7 +157,8 @@ def extension_decided_notify(*, request: ExtensionRequest) -> list[int]:
         "due_date_before": request.due_date_before.isoformat(),
         "comment": request.decision_comment,
     }
-    ids = {request.requested_by_id} | d.managers.get(c.lead_unit_id, set())
+    managers = d.managers.get(c.lead_unit_id, set()) if c.lead_unit_id is not None else set()
+    ids = {request.requested_by_id} | managers
     messages = [(f"extension:{request.pk}:{p.id}", p, ctx) for p in _people(d, ids)]
     return _write(
         kind=Notification.Kind.EXTENSION, template="extension-decision", messages=messages

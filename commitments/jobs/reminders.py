@@ -250,16 +250,15 @@ def _returned_updates(day: dt.date) -> list[dict[str, Any]]:
     )
 
 
-def _unacknowledged(commitments, day: dt.date) -> list[dict[str, Any]]:
+def _unacknowledged(commitments: QuerySet[Commitment], day: dt.date) -> list[dict[str, Any]]:
     """Assignments made by ``day`` that their unit has not acknowledged (签收)."""
-    return list(
-        Acknowledgement.objects.filter(
-            commitment__in=commitments,
-            acknowledged_at__isnull=True,
-            superseded_at__isnull=True,
-            assigned_on__lte=day,
-        ).values("pk", "commitment_id", "department_id", "department__name", "assigned_on")
-    )
+    rows = Acknowledgement.objects.filter(
+        commitment__in=commitments,
+        acknowledged_at__isnull=True,
+        superseded_at__isnull=True,
+        assigned_on__lte=day,
+    ).values("pk", "commitment_id", "department_id", "department__name", "assigned_on")
+    return [dict(r) for r in rows]
 
 
 def assigned_commitments():

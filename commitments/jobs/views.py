@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from commitments import clock
 from commitments.access import can_read_everything
-from commitments.decorators import reader_required
+from commitments.decorators import AuthenticatedHttpRequest, reader_required
 from commitments.jobs.emails import XLSX_MIMETYPE
 from commitments.jobs.models import Summary
 from commitments.jobs.summaries import current_reports, summary_request

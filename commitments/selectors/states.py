@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -209,7 +210,7 @@ def commitment_states(
     pending_acks = Acknowledgement.objects.filter(
         _unacknowledged_filter(day), commitment=OuterRef("pk")
     ).order_by("assigned_on")
-    rows = commitments.order_by().annotate(
+    values = commitments.order_by().annotate(
         c_as_of=_latest(claims, "as_of"),
         c_status=_latest(claims, "claimed_status"),
         c_percent=_latest(claims, "percent"),
@@ -227,7 +228,7 @@ def commitment_states(
         "v_as_of", "v_status", "v_percent", "v_created",
         "closed_on", "reopened_at", "ack_since",
     )  # fmt: skip
-    rows = list(rows)
+    rows: list[dict[str, Any]] = list(values)
     ids = [r["pk"] for r in rows]
 
     claimed_targets: dict[int, list[TargetInput]] = {}
@@ -303,7 +304,7 @@ def _claim(as_of: object, status: str, percent: object) -> ClaimInput | None:
     return ClaimInput(as_of=_date(as_of), status=status, percent=_decimal(percent))
 
 
-def _datetime(v) -> dt.datetime | None:
+def _datetime(v: object) -> dt.datetime | None:
     # SQLite hands subquery datetimes back as strings.
     if v is None or isinstance(v, dt.datetime):
         return v
@@ -311,14 +312,15 @@ def _datetime(v) -> dt.datetime | None:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, dt.UTC)
 
 
-def _after(reopened_at: dt.datetime | None, claim_created) -> bool:
+def _after(reopened_at: dt.datetime | None, claim_created: object) -> bool:
     """A reopening came after the claim was written: the claim's completion no longer stands."""
-    if reopened_at is None or claim_created is None:
+    created = _datetime(claim_created)
+    if reopened_at is None or created is None:
         return False
-    return reopened_at > _datetime(claim_created)
+    return reopened_at > created
 
 
-def _decimal(v) -> Decimal | None:
+def _decimal(v: object) -> Decimal | None:
     # SQLite hands subquery decimals back as floats or strings.
     if v is None or isinstance(v, Decimal):
         return v

@@ -19,6 +19,7 @@ from commitments.models import (
     Department,
     ExtensionRequest,
     Instruction,
+    Report,
     UrgingNotice,
 )
 from commitments.rules import UrgingLevel, urging_level
@@ -97,6 +98,7 @@ def item_workflow(commitment: Commitment) -> ItemWorkflow:
     for i in instructions:
         events.append(Event(i.created_at, "instructed", i, i.author))
         if i.responded_at:
+            assert i.response_update is not None  # responded_at is set with the update
             events.append(
                 Event(i.responded_at, "instruction_answered", i, i.response_update.author)
             )
@@ -206,7 +208,8 @@ def urging_proposals(
     levels = {
         pk: lvl
         for pk, st in states.items()
-        if (lvl := urging_level(status=st.shown, due_date=st.due_date, day=day)) is not None
+        if st.due_date is not None
+        and (lvl := urging_level(status=st.shown, due_date=st.due_date, day=day)) is not None
     }
     open_by: dict[int, list[str]] = defaultdict(list)
     last: dict[int, dt.date] = {}
@@ -249,7 +252,7 @@ class UnitUrging:
         return self.blue + self.yellow + self.red
 
 
-def urging_by_unit(*, report=None, day: dt.date | None = None) -> list[UnitUrging]:
+def urging_by_unit(*, report: Report | None = None, day: dt.date | None = None) -> list[UnitUrging]:
     """Notices per unit and colour (催办次数), with those still unanswered and those past
     their reply-by date: what the evaluation (考评) counts. Most urged first."""
     day = day or clock.today()
@@ -271,7 +274,9 @@ def urging_by_unit(*, report=None, day: dt.date | None = None) -> list[UnitUrgin
     return sorted(units.values(), key=lambda u: (-u.red, -u.total, u.department.name))
 
 
-def notices_list(*, commitments: QuerySet[Commitment], report=None) -> QuerySet[UrgingNotice]:
+def notices_list(
+    *, commitments: QuerySet[Commitment], report: Report | None = None
+) -> QuerySet[UrgingNotice]:
     qs = UrgingNotice.objects.filter(commitment__in=commitments).select_related(
         "commitment", "department", "issued_by", "answered_by"
     )

@@ -87,7 +87,8 @@ def progress_update_record(
     if corrects is not None and corrects.commitment_id != commitment.pk:
         errors.setdefault("__all__", []).append(_("只能更正同一任务的进展。"))
     answers, responds_to = list(answers), list(responds_to)
-    if any(x.commitment_id != commitment.pk for x in [*answers, *responds_to]):
+    linked: list[UrgingNotice | Instruction] = [*answers, *responds_to]
+    if any(x.commitment_id != commitment.pk for x in linked):
         errors.setdefault("__all__", []).append(_("督办单或批示不属于该任务。"))
     if not is_demo and workflow.is_closed(commitment):
         errors.setdefault("__all__", []).append(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -38,7 +39,7 @@ from commitments.rules import UrgingLevel
 
 
 def acknowledgements_sync(
-    *, commitment: Commitment, by, now: dt.datetime | None = None
+    *, commitment: Commitment, by: User, now: dt.datetime | None = None
 ) -> list[Acknowledgement]:
     """After an assignment (交办): every unit now on the item (lead and co-units) has a
     standing acknowledgement row; a new unit gets a new, pending one; a unit taken off has
@@ -82,7 +83,7 @@ def acknowledgements_sync(
 
 
 def acknowledgement_confirm(
-    *, commitment: Commitment, by, department_ids: Iterable[int]
+    *, commitment: Commitment, by: User, department_ids: Iterable[int]
 ) -> list[Acknowledgement]:
     """签收: the user acknowledges, for their units, the task assigned to them. Raises when
     there is nothing of theirs waiting (already acknowledged, or not assigned to them)."""
@@ -116,7 +117,7 @@ def _standing_closure(commitment: Commitment) -> Closure | None:
 def extension_request(
     *,
     commitment: Commitment,
-    by,
+    by: User,
     requested_due_date: dt.date,
     reason: str,
     progress_note: str = "",
@@ -161,7 +162,7 @@ def extension_request(
 def extension_decide(
     *,
     request: ExtensionRequest,
-    by,
+    by: User,
     grant: bool,
     granted_due_date: dt.date | None = None,
     comment: str = "",
@@ -202,10 +203,11 @@ def extension_decide(
             commitment = Commitment.objects.select_for_update().get(pk=request.commitment_id)
             if commitment.original_due_date is None:
                 commitment.original_due_date = commitment.due_date
+            assert granted_due_date is not None  # a grant carries its date (checked above)
             commitment.due_date = granted_due_date
             commitment.full_clean()
             commitment._history_user = by
-            commitment._change_reason = "extension granted"
+            commitment._change_reason = "extension granted"  # type: ignore[attr-defined]
             commitment.save()
     request.refresh_from_db()
     return won
@@ -217,7 +219,7 @@ def extension_decide(
 def urging_issue(
     *,
     commitment: Commitment,
-    by,
+    by: User,
     level: str,
     reply_by: dt.date,
     message: str = "",
@@ -241,6 +243,7 @@ def urging_issue(
         )
     if errors:
         raise ValidationError(errors)
+    assert commitment.lead_unit_id is not None  # checked above: no unit, no notice
     notice = UrgingNotice(
         commitment=commitment,
         department_id=commitment.lead_unit_id,
@@ -262,7 +265,7 @@ def urging_issue(
 
 
 def urging_issue_many(
-    *, commitments: Iterable[tuple[Commitment, str]], by, reply_by: dt.date, message: str = ""
+    *, commitments: Iterable[tuple[Commitment, str]], by: User, reply_by: dt.date, message: str = ""
 ) -> list[UrgingNotice]:
     """Issue several notices at once (the office's bulk action on the proposals). All or
     nothing: one that cannot be issued stops the batch with its reason."""
@@ -274,7 +277,7 @@ def urging_issue_many(
 
 
 def urging_answer(
-    *, notice: UrgingNotice, by, text: str = "", update: ProgressUpdate | None = None
+    *, notice: UrgingNotice, by: User, text: str = "", update: ProgressUpdate | None = None
 ) -> bool:
     """The unit's reply closes the notice: a written answer or a progress update. False
     when it was already answered."""
@@ -302,7 +305,9 @@ def urging_answer(
 # -- 领导批示 --------------------------------------------------------------------------------
 
 
-def instruction_create(*, commitments: Iterable[Commitment], by, text: str) -> list[Instruction]:
+def instruction_create(
+    *, commitments: Iterable[Commitment], by: User, text: str
+) -> list[Instruction]:
     """A leader's instruction on one item or several at once (one row per item)."""
     text = text.strip()
     commitments = list(commitments)
@@ -337,7 +342,7 @@ def instruction_respond(*, instruction: Instruction, update: ProgressUpdate) -> 
 
 
 def commitment_close(
-    *, update: ProgressUpdate, by, now: dt.datetime | None = None
+    *, update: ProgressUpdate, by: User, now: dt.datetime | None = None
 ) -> Closure | None:
     """An accepted completion closes the item (销号), when it is the latest claim: a newer
     update says the work goes on. None when nothing closes."""
@@ -371,7 +376,7 @@ def commitment_close(
     return closure
 
 
-def commitment_reopen(*, commitment: Commitment, by, reason: str) -> Closure:
+def commitment_reopen(*, commitment: Commitment, by: User, reason: str) -> Closure:
     """The office reopens a closed item, with a reason kept in the record."""
     reason = reason.strip()
     if not reason:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from commitments.decorators import supervisor_required
+from commitments.decorators import AuthenticatedHttpRequest, supervisor_required
 from commitments.forms import (
     AssignForm,
     MilestoneForm,

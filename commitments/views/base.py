@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
@@ -22,22 +22,6 @@ from commitments.models import (
     Commitment,
     Report,
 )
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrPromise
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request as the views see it: HtmxMiddleware has set ``request.htmx``
-    (django-htmx's documented typing pattern; only for annotations)."""
-
-    htmx: HtmxDetails
-
-
-class AuthenticatedHttpRequest(HtmxHttpRequest):
-    """A request that passed one of the role decorators below: the user is logged in."""
-
-    user: User
 
 
 def current_report(request: HttpRequest) -> Report | None:

@@ -10,7 +10,7 @@ from commitments import clock
 from commitments.access import (
     visible_commitments,
 )
-from commitments.decorators import staff_required
+from commitments.decorators import AuthenticatedHttpRequest, staff_required
 from commitments.models import (
     Commitment,
     Report,

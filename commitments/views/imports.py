@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from commitments.decorators import supervisor_required
+from commitments.decorators import AuthenticatedHttpRequest, supervisor_required
 from commitments.forms import ReportImportForm
 from commitments.ingest import ReportFormatError
 from commitments.ingest.review import CorrectionError, apply_corrections

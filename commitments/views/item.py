@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
@@ -32,7 +33,7 @@ from commitments.access import (
     can_urge,
     roles_of,
 )
-from commitments.decorators import staff_required
+from commitments.decorators import AuthenticatedHttpRequest, staff_required
 from commitments.forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
@@ -204,9 +205,9 @@ def _detail_context(
     if form is None and may_update:
         form = _prefilled_form(request, commitment, targets, timeline, wf)
     units = roles_of(request.user).department_ids
-    chapter = commitment.section
+    chapter: Section | None = commitment.section
     topic = None
-    if chapter.level == "topic":
+    if chapter is not None and chapter.level == "topic":
         topic, chapter = chapter, chapter.parent
     return {
         "commitment": commitment,
@@ -265,7 +266,9 @@ def _suggested_level(state, day: dt.date) -> str:
     return urging_level(status=state.shown, due_date=state.due_date, day=day) or "blue"
 
 
-def _answerable(request: HttpRequest, commitment: Commitment, wf: ItemWorkflow) -> dict:
+def _answerable(
+    request: AuthenticatedHttpRequest, commitment: Commitment, wf: ItemWorkflow
+) -> dict:
     """What the user's update on this item may answer: notices sent to their unit, and the
     leaders' instructions when they are in the lead unit."""
     units = roles_of(request.user).department_ids

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -25,7 +23,7 @@ from commitments.access import (
     can_instruct,
     visible_commitments,
 )
-from commitments.decorators import staff_required, supervisor_required
+from commitments.decorators import AuthenticatedHttpRequest, staff_required, supervisor_required
 from commitments.filters import LedgerFilter
 from commitments.forms import (
     BulkAssignForm,
@@ -139,9 +137,10 @@ def _ledger_page(view: LedgerView, number: str | None) -> tuple[Page, list[Commi
     commitments = [rows[pk] for pk in ids]
     chapters = report_chapter_labels(view.report)
     for c in commitments:
-        c.state = view.states[c.pk]
-        c.chapter_label = section_label(c.section, chapters)
-        c.shown = c.state.basis(view.basis)
+        # read by the template: the row's state, chapter label and the lamp it shows
+        c.state = view.states[c.pk]  # type: ignore[attr-defined]
+        c.chapter_label = section_label(c.section, chapters)  # type: ignore[attr-defined]
+        c.shown = c.state.basis(view.basis)  # type: ignore[attr-defined]
     return page, commitments
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from commitments import clock
 from commitments.access import can_read_everything, roles_of, visible_commitments
-from commitments.decorators import staff_required, supervisor_required
+from commitments.decorators import AuthenticatedHttpRequest, staff_required, supervisor_required
 from commitments.forms import (
     ReturnForm,
 )
@@ -134,7 +134,7 @@ def update_return(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的待办: updates returned to me that I have not corrected yet; tasks my units must
     acknowledge (签收), urging notices to answer, leaders' instructions to carry out, my
     extension requests; for the office, extension requests to decide."""
@@ -159,7 +159,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             qs.filter(pk__in=flagged).select_related("lead_unit").order_by("due_date", "seq")[:50]
         )
         for c in attention:
-            c.state = states[c.pk]
+            c.state = states[c.pk]  # type: ignore[attr-defined]  # for the template
     roles = roles_of(request.user)
     work = inbox_work(department_ids=roles.department_ids, supervisor=roles.supervisor)
     return render(

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from commitments.access import (
     visible_commitments,
 )
 from commitments.decorators import (
+    AuthenticatedHttpRequest,
     leader_required,
     reader_required,
     staff_required,
@@ -57,17 +58,19 @@ from commitments.services import workflow
 from commitments.views.base import commitment_or_403, current_report, safe_next
 
 
-def _back(request: HttpRequest, commitment_id: int, anchor: str = "workflow") -> HttpResponse:
+def _back(
+    request: AuthenticatedHttpRequest, commitment_id: int, anchor: str = "workflow"
+) -> HttpResponse:
     return redirect(safe_next(request, reverse("commitment", args=[commitment_id]) + f"#{anchor}"))
 
 
-def _form_errors(request: HttpRequest, form) -> None:
+def _form_errors(request: AuthenticatedHttpRequest, form) -> None:
     for errors in form.errors.values():
         for e in errors:
             messages.error(request, e)
 
 
-def _validation_errors(request: HttpRequest, error: ValidationError) -> None:
+def _validation_errors(request: AuthenticatedHttpRequest, error: ValidationError) -> None:
     for m in error.messages:
         messages.error(request, m)
 
@@ -77,7 +80,7 @@ def _validation_errors(request: HttpRequest, error: ValidationError) -> None:
 
 @staff_required
 @require_POST
-def commitment_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_acknowledge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     commitment = commitment_or_403(request, pk, may=can_acknowledge)
     units = acknowledgeable_units(request.user, commitment)
     try:
@@ -100,7 +103,7 @@ def commitment_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
+def extension_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     commitment = commitment_or_403(request, pk, may=can_request_extension)
     form = ExtensionRequestForm(request.POST)
     if not form.is_valid():
@@ -126,7 +129,7 @@ def extension_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_GET
-def extension_list(request: HttpRequest) -> HttpResponse:
+def extension_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = ExtensionRequest.objects.select_related(
         "commitment", "commitment__lead_unit", "requested_by", "decided_by"
     )
@@ -147,7 +150,7 @@ def extension_list(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def extension_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     req = get_object_or_404(ExtensionRequest.objects.select_related("commitment"), pk=pk)
     form = ExtensionDecisionForm(request.POST)
     if not form.is_valid():
@@ -174,7 +177,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("已批准延期：%(code)s 完成时限调整为 %(d)s。")
-            % {"code": req.commitment.code, "d": req.granted_due_date.isoformat()},
+            % {"code": req.commitment.code, "d": f"{req.granted_due_date:%Y-%m-%d}"},
         )
     else:
         messages.success(request, _("已不予批准：%(code)s") % {"code": req.commitment.code})
@@ -186,7 +189,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def urging_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def urging_issue(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     commitment = commitment_or_403(request, pk)
     form = UrgingIssueForm(request.POST)
     if not form.is_valid():
@@ -217,7 +220,7 @@ def urging_issue(request: HttpRequest, pk: int) -> HttpResponse:
     return _back(request, pk)
 
 
-def _report_commitments(request: HttpRequest):
+def _report_commitments(request: AuthenticatedHttpRequest):
     report = current_report(request)
     qs = Commitment.objects.all() if report is None else Commitment.objects.filter(report=report)
     return report, qs
@@ -225,7 +228,7 @@ def _report_commitments(request: HttpRequest):
 
 @supervisor_required
 @require_GET
-def urging_proposed(request: HttpRequest) -> HttpResponse:
+def urging_proposed(request: AuthenticatedHttpRequest) -> HttpResponse:
     """建议催办: the notices the rules call for today, for the office to issue."""
     report, qs = _report_commitments(request)
     proposals = urging_proposals(commitments=qs, day=clock.today())
@@ -244,7 +247,7 @@ def _reply_days() -> dt.timedelta:
 
 @supervisor_required
 @require_POST
-def urging_issue_bulk(request: HttpRequest) -> HttpResponse:
+def urging_issue_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     back = safe_next(request, reverse("urging_proposed"))
     picks = request.POST.getlist("picks")
     allowed = [p for p in picks if _pick(p) is not None]
@@ -252,7 +255,7 @@ def urging_issue_bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return redirect(back)
-    chosen = [_pick(p) for p in form.cleaned_data["picks"]]
+    chosen = [pick for p in form.cleaned_data["picks"] if (pick := _pick(p)) is not None]
     rows = Commitment.objects.in_bulk([pk for pk, _level in chosen])
     if len(rows) != len({pk for pk, _level in chosen}):
         messages.error(request, _("所选任务不存在。"))
@@ -283,7 +286,7 @@ def _pick(raw: str) -> tuple[int, str] | None:
 
 @staff_required
 @require_POST
-def urging_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def urging_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(UrgingNotice.objects.select_related("commitment"), pk=pk)
     if not can_answer_urging(request.user, notice):
         raise PermissionDenied
@@ -301,7 +304,7 @@ def urging_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @reader_required
 @require_GET
-def urging_list(request: HttpRequest) -> HttpResponse:
+def urging_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """催办记录: every notice, and the count per unit the evaluation (考评) uses."""
     report, _qs = _report_commitments(request)
     visible = visible_commitments(request.user, Commitment.objects.all())
@@ -322,7 +325,7 @@ def urging_list(request: HttpRequest) -> HttpResponse:
 
 @leader_required
 @require_POST
-def instruction_create(request: HttpRequest, pk: int) -> HttpResponse:
+def instruction_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     commitment = commitment_or_403(request, pk)
     form = InstructionForm(request.POST)
     if not form.is_valid():
@@ -339,7 +342,7 @@ def instruction_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @leader_required
 @require_POST
-def instruction_bulk(request: HttpRequest) -> HttpResponse:
+def instruction_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     back = safe_next(request, reverse("ledger"))
     form = InstructionBulkForm(
         request.POST, commitments=visible_commitments(request.user, Commitment.objects.all())
@@ -361,7 +364,7 @@ def instruction_bulk(request: HttpRequest) -> HttpResponse:
 
 @supervisor_required
 @require_POST
-def commitment_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     commitment = commitment_or_403(request, pk)
     form = ReopenForm(request.POST)
     if not form.is_valid():

@@ -67,7 +67,7 @@ def one_of_each(anyang, some_update) -> dict[type, object]:
     evidence = Evidence.objects.create(
         update=some_update, link="https://example.gov.cn/yangli.pdf", original_name="样例佐证.pdf"
     )
-    office = UserFactory(username="yangli-office")
+    office = UserFactory.create(username="yangli-office")
     day = dt.date(2017, 6, 1)
     ack = Acknowledgement.objects.create(
         commitment=c, department=dept, role="lead", assigned_on=day, assigned_by=office

@@ -110,11 +110,11 @@ def test_done_items_call_for_no_urging():
 
 @pytest.fixture
 def item(db):
-    return CommitmentFactory(due_date=ORIGINAL)
+    return CommitmentFactory.create(due_date=ORIGINAL)
 
 
 def test_a_granted_date_is_after_the_deadline_it_extends(item):
-    user = UserFactory()
+    user = UserFactory.create()
     base = dict(commitment=item, requested_by=user, requested_on=ORIGINAL, due_date_before=ORIGINAL,
                 requested_due_date=EXTENDED, reason="x", decided_by=user, decided_at=timezone.now())  # fmt: skip
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -125,7 +125,7 @@ def test_a_granted_date_is_after_the_deadline_it_extends(item):
 
 
 def test_a_decision_has_a_decider_and_a_time(item):
-    user = UserFactory()
+    user = UserFactory.create()
     with pytest.raises(IntegrityError), transaction.atomic():
         ExtensionRequest.objects.create(
             commitment=item, requested_by=user, requested_on=ORIGINAL, due_date_before=ORIGINAL,
@@ -134,7 +134,7 @@ def test_a_decision_has_a_decider_and_a_time(item):
 
 
 def test_a_refusal_has_a_comment(item):
-    user = UserFactory()
+    user = UserFactory.create()
     with pytest.raises(IntegrityError), transaction.atomic():
         ExtensionRequest.objects.create(
             commitment=item, requested_by=user, requested_on=ORIGINAL, due_date_before=ORIGINAL,
@@ -151,8 +151,8 @@ def test_the_deadline_never_moves_before_the_original(item):
 
 
 def test_one_standing_closure_and_a_reopening_has_a_reason(item):
-    user = UserFactory()
-    update = ProgressUpdateFactory(commitment=item, author=user, claimed_status="completed")
+    user = UserFactory.create()
+    update = ProgressUpdateFactory.create(commitment=item, author=user, claimed_status="completed")
     Closure.objects.create(commitment=item, update=update, closed_by=user, closed_on=ORIGINAL)
     with pytest.raises(IntegrityError), transaction.atomic():
         Closure.objects.create(commitment=item, update=update, closed_by=user, closed_on=ORIGINAL)
@@ -161,7 +161,7 @@ def test_one_standing_closure_and_a_reopening_has_a_reason(item):
 
 
 def test_an_acknowledgement_has_who_and_when_and_one_stands_per_unit(item):
-    dept, user = DepartmentFactory(), UserFactory()
+    dept, user = DepartmentFactory.create(), UserFactory.create()
     Acknowledgement.objects.create(
         commitment=item, department=dept, role="lead", assigned_on=ORIGINAL
     )
@@ -176,5 +176,5 @@ def test_an_acknowledgement_has_who_and_when_and_one_stands_per_unit(item):
 def test_an_instruction_has_text(item):
     with pytest.raises(IntegrityError), transaction.atomic():
         Instruction.objects.create(
-            commitment=item, author=UserFactory(), text="", created_on=ORIGINAL
+            commitment=item, author=UserFactory.create(), text="", created_on=ORIGINAL
         )

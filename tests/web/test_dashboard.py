@@ -34,10 +34,13 @@ def test_totals_match_a_ledger_counted_by_hand(cast):
     """Six commitments written so that each shows a different lamp on 30 September
     (74.7% of the year gone): the expected figures below are counted by hand from what
     the test wrote, not from the selector."""
-    report = ReportFactory(place="样例市")
-    one = SectionFactory(report=report, key="2.1", label="（一）", title="甲章", order=1)
-    two = SectionFactory(report=report, key="2.2", label="（二）", title="乙章", order=2)
-    roads, water = DepartmentFactory(name="样例交通局"), DepartmentFactory(name="样例水利局")
+    report = ReportFactory.create(place="样例市")
+    one = SectionFactory.create(report=report, key="2.1", label="（一）", title="甲章", order=1)
+    two = SectionFactory.create(report=report, key="2.2", label="（二）", title="乙章", order=2)
+    roads, water = (
+        DepartmentFactory.create(name="样例交通局"),
+        DepartmentFactory.create(name="样例水利局"),
+    )
 
     def item(section, unit, **kw):
         return CommitmentFactory.create(report=report, section=section, lead_unit=unit, **kw)

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 
 from commitments.jobs.models import Notification
@@ -46,7 +47,8 @@ def test_a_notice_is_emailed_at_once_and_waits_in_the_inbox(cast):
     msg = next(m for m in mail.outbox if m.to == [cast.reporter.email])
     assert "督办单·红色" in msg.subject and "2017-10-09" in msg.subject
     assert "请说明逾期原因" in msg.body
-    assert "督办单" in msg.alternatives[0][0]
+    assert isinstance(msg, EmailMultiAlternatives)
+    assert "督办单" in str(msg.alternatives[0][0])
     inbox = cast.client("reporter").get("/inbox/").content.decode()
     assert "待答复的督办单" in inbox and cast.mine.code in inbox
     page = cast.client("reporter").get(f"/c/{cast.mine.pk}/").content.decode()
