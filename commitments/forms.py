@@ -12,7 +12,12 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Department, Milestone, ProgressUpdate, Target
-from commitments.validators import evidence_file_check, reading_check, update_as_of_check
+from commitments.validators import (
+    evidence_file_check,
+    parse_id,
+    reading_check,
+    update_as_of_check,
+)
 
 
 class DateInput(forms.DateInput):
@@ -179,6 +184,13 @@ class ReturnForm(forms.Form):
     )
 
 
+class AcceptForm(forms.Form):
+    """The optional comment of an acceptance; a form (not request.POST) so that what the
+    database cannot store (a NUL character) or too long a text is refused, not a 500."""
+
+    comment = forms.CharField(label=_("审核意见"), required=False, max_length=2000)
+
+
 class AssignForm(forms.ModelForm):
     """明责任、定时限: units, person and dates. The model's clean() keeps due >= start."""
 
@@ -205,12 +217,38 @@ class MilestoneForm(forms.ModelForm):
         widgets = {"due_date": DateInput()}
 
 
+class IdsField(forms.ModelMultipleChoiceField):
+    """Commitments chosen by id. Each id must be a positive integer the database can hold:
+    a 20-digit id raised OverflowError on SQLite before it reached the query."""
+
+    def _check_values(self, value):
+        for v in value:
+            if parse_id(str(v)) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": v},
+                )
+        return super()._check_values(value)
+
+
+class UnitField(forms.ModelChoiceField):
+    """A department by id, with the same bound as IdsField."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if parse_id(str(value)) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class BulkAssignForm(forms.Form):
-    ids = forms.ModelMultipleChoiceField(
+    ids = IdsField(
         queryset=Commitment.objects.none(),
         error_messages={"required": _("请先勾选任务。")},
     )
-    lead_unit = forms.ModelChoiceField(
+    lead_unit = UnitField(
         label=_("牵头单位"), queryset=Department.objects.order_by("name"), required=False
     )
     due_date = forms.DateField(label=_("完成时限"), required=False, widget=DateInput())

@@ -14,6 +14,19 @@ from django.utils.translation import gettext as _
 from commitments import clock
 from commitments.models import COUNT_UNITS, Target
 
+# The largest id any of our databases holds (a signed 64-bit integer): SQLite raises
+# OverflowError for a larger one, PostgreSQL a DataError.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(raw: object) -> int | None:
+    """A database id from request data, or None. Only ASCII digits count: ``str.isdigit()``
+    is also true for "²" or "٣", which int() refuses or reads, and 20 digits overflow."""
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_ID else None
+
 
 def evidence_file_check(file: UploadedFile) -> None:
     """Type and size limits for an evidence file (settings.EVIDENCE_*). The form runs the

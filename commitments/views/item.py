@@ -42,6 +42,7 @@ from commitments.rules import TargetInput, target_fraction
 from commitments.selectors.dashboard import readings_on
 from commitments.selectors.states import commitment_states
 from commitments.services import progress
+from commitments.validators import parse_id
 from commitments.views.base import as_of_day, commitment_or_403, staff_required
 
 
@@ -215,9 +216,9 @@ def _detail_context(
 
 def _prefilled_form(request, commitment, targets, timeline) -> ProgressUpdateForm:
     initial = {"as_of": clock.today()}
-    raw = request.GET.get("corrects", "")
-    if raw.isdigit():
-        wrong = next((u for u in timeline if u.pk == int(raw)), None)
+    wanted = parse_id(request.GET.get("corrects", ""))
+    if wanted is not None:
+        wrong = next((u for u in timeline if u.pk == wanted), None)
         if wrong is not None:
             # A correction starts from what was returned, so the author fixes, not retypes.
             initial.update(

@@ -19,6 +19,7 @@ from commitments.access import (
     visible_commitments,
 )
 from commitments.forms import (
+    AcceptForm,
     ReturnForm,
 )
 from commitments.models import (
@@ -96,8 +97,16 @@ def update_accept(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_review(request.user):
         raise PermissionDenied
     update = get_object_or_404(ProgressUpdate, pk=pk)
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        if request.htmx:
+            return _review_done(request, update, True, status=422)
+        return redirect(safe_next(request, reverse("review_queue")))
     won = progress.update_review_accept(
-        update=update, reviewer=request.user, comment=request.POST.get("comment", "")
+        update=update, reviewer=request.user, comment=form.cleaned_data["comment"]
     )
     if won:
         messages.success(request, _("已通过：%(code)s") % {"code": update.commitment.code})
