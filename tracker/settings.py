@@ -189,6 +189,8 @@ SUMMARY_STALLED_AFTER_SECONDS = env.int("SUMMARY_STALLED_AFTER_SECONDS", default
 # A weekly/monthly summary whose beat tick was lost (Redis down) is started late, if the
 # tick was at most this long ago (not on a first deployment days after it).
 SUMMARY_CATCH_UP_HOURS = env.int("SUMMARY_CATCH_UP_HOURS", default=48)
+# On-demand summaries a person may ask for per hour (each is a full build of the ledger).
+SUMMARY_ON_DEMAND_PER_HOUR = env.int("SUMMARY_ON_DEMAND_PER_HOUR", default=10)
 
 # Email: console in development, SMTP in production (EMAIL_URL=smtp://user:pass@host:587).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
