@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Department, Milestone, ProgressUpdate, Target
 from commitments.validators import (
+    correction_check,
     evidence_file_check,
     parse_id,
     reading_check,
@@ -82,10 +83,16 @@ class ProgressUpdateForm(forms.Form):
     corrects = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args, commitment: Commitment, targets: list[Target] | None = None, **kwargs
+        self,
+        *args,
+        commitment: Commitment,
+        targets: list[Target] | None = None,
+        author=None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.commitment = commitment
+        self.author = author
         targets = targets if targets is not None else list(commitment.targets.all())
         self.targets = [t for t in targets if t.value is not None and t.direction != "achieve"]
         for t in self.targets:
@@ -143,6 +150,7 @@ class ProgressUpdateForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        data["corrects"] = self._corrected_update(data.get("corrects"))
         for t in self.targets:
             name = f"target_{t.pk}"
             value = data.get(name)
@@ -153,6 +161,22 @@ class ProgressUpdateForm(forms.Form):
             except ValidationError as e:
                 self.add_error(name, e)
         return data
+
+    def _corrected_update(self, pk: int | None) -> ProgressUpdate | None:
+        """The returned update this one corrects (the hidden field carries its id). Errors
+        go to the top of the form: the field itself is hidden."""
+        if pk is None:
+            return None
+        wrong = self.commitment.updates.filter(pk=pk).first() if parse_id(str(pk)) else None
+        if wrong is None:
+            self.add_error(None, _("要更正的进展不存在。"))
+            return None
+        try:
+            correction_check(corrects=wrong, commitment=self.commitment, author=self.author)
+        except ValidationError as e:
+            self.add_error(None, e)
+            return None
+        return wrong
 
     @property
     def readings(self) -> dict[Target, Decimal]:

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from commitments import clock
-from commitments.models import COUNT_UNITS, Target
+from commitments.models import COUNT_UNITS, Commitment, Membership, ProgressUpdate, Target
 
 # The largest id any of our databases holds (a signed 64-bit integer): SQLite raises
 # OverflowError for a larger one, PostgreSQL a DataError.
@@ -75,3 +75,20 @@ def reading_check(*, target: Target, value: Decimal) -> None:
             code="reading_negative",
             params={"metric": target.metric, "unit": target.unit},
         )
+
+
+def correction_check(*, corrects: ProgressUpdate, commitment: Commitment, author) -> None:
+    """A correction replaces an update the supervision office RETURNED, of the same
+    commitment, and comes from the same department as the returned one's author (its
+    author, or a colleague of the author's unit). Anything else is not a correction."""
+    if corrects.commitment_id != commitment.pk:
+        raise ValidationError(_("只能更正同一任务的进展。"), code="correct_other_commitment")
+    if corrects.review_state != ProgressUpdate.Review.RETURNED:
+        raise ValidationError(_("只能更正被退回的进展。"), code="correct_not_returned")
+    if corrects.author_id == getattr(author, "pk", None):
+        return
+    units = Membership.objects.filter(user_id=corrects.author_id).values("department_id")
+    if not Membership.objects.filter(
+        user_id=getattr(author, "pk", None), department_id__in=units
+    ).exists():
+        raise ValidationError(_("只能更正本单位提交的进展。"), code="correct_other_department")

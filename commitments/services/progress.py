@@ -20,7 +20,12 @@ from django.utils.translation import gettext as _
 
 from commitments.models import Commitment, Evidence, ProgressUpdate, Target, TargetReading
 from commitments.rules import TargetInput, percent_of
-from commitments.validators import evidence_file_check, reading_check, update_as_of_check
+from commitments.validators import (
+    correction_check,
+    evidence_file_check,
+    reading_check,
+    update_as_of_check,
+)
 
 
 def progress_update_record(
@@ -68,8 +73,11 @@ def progress_update_record(
             evidence_file_check(f)
         except ValidationError as e:
             errors.setdefault("files", []).extend(e.messages)
-    if corrects is not None and corrects.commitment_id != commitment.pk:
-        errors.setdefault("__all__", []).append(_("只能更正同一任务的进展。"))
+    if corrects is not None:
+        try:
+            correction_check(corrects=corrects, commitment=commitment, author=author)
+        except ValidationError as e:
+            errors.setdefault("__all__", []).extend(e.messages)
     if errors:
         raise ValidationError(errors)
 

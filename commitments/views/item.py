@@ -252,13 +252,9 @@ def update_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return redirect(reverse("commitment", args=[pk]) + "#record")
     targets = list(commitment.targets.order_by("order"))
-    form = ProgressUpdateForm(request.POST, request.FILES, commitment=commitment, targets=targets)
-    corrects = None
-    if form.is_valid():
-        if form.cleaned_data.get("corrects"):
-            corrects = commitment.updates.filter(pk=form.cleaned_data["corrects"]).first()
-            if corrects is None:
-                form.add_error(None, _("要更正的进展不存在。"))
+    form = ProgressUpdateForm(
+        request.POST, request.FILES, commitment=commitment, targets=targets, author=request.user
+    )
     if form.is_valid():
         try:
             progress.progress_update_record(
@@ -271,7 +267,7 @@ def update_create(request: HttpRequest, pk: int) -> HttpResponse:
                 readings=form.readings,
                 files=form.cleaned_data["files"],
                 links=form.cleaned_data["links"],
-                corrects=corrects,
+                corrects=form.cleaned_data["corrects"],
             )
         except ValidationError as e:
             _errors_to_form(form, e)

@@ -4,8 +4,11 @@ database, a correction of someone else's update."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from commitments.jobs.models import Summary
@@ -131,3 +134,84 @@ def test_generate_summary_with_a_strange_report_is_refused(cast, bad):
     assert response.status_code == 302 and response["Location"] == reverse("summary_list")
     assert Summary.objects.count() == 0
     assert "所选报告不存在。" in _messages(response)
+
+
+# --- corrections: only a returned update of the same commitment, from the same unit -------
+
+
+def _correct(cast, commitment, author, wrong):
+    from commitments.services.progress import progress_update_record
+
+    return progress_update_record(
+        commitment=commitment,
+        author=author,
+        claimed_status="in_progress",
+        as_of=dt.date(2017, 6, 30),
+        narrative="更正。",
+        corrects=wrong,
+    )
+
+
+def _return(cast, update):
+    from commitments.services.progress import update_review_return
+
+    update_review_return(update=update, reviewer=cast.supervisor, comment="请补充。")
+
+
+def test_only_a_returned_update_can_be_corrected(cast):
+    from commitments.services.progress import update_review_accept
+
+    submitted = record(cast.mine, cast.reporter)
+    with pytest.raises(ValidationError, match="被退回"):
+        _correct(cast, cast.mine, cast.reporter, submitted)
+    update_review_accept(update=submitted, reviewer=cast.supervisor)
+    with pytest.raises(ValidationError, match="被退回"):
+        _correct(cast, cast.mine, cast.reporter, submitted)
+    assert ProgressUpdate.objects.filter(corrects=submitted).count() == 0
+
+
+def test_a_returned_update_is_corrected_by_its_unit_not_another(cast):
+    wrong = record(cast.shared, cast.reporter)  # shared: both units may update it
+    _return(cast, wrong)
+    with pytest.raises(ValidationError, match="本单位"):
+        _correct(cast, cast.shared, cast.other_reporter, wrong)
+    assert ProgressUpdate.objects.filter(corrects=wrong).count() == 0
+    # The author's colleague (the unit's manager) may correct it.
+    assert _correct(cast, cast.shared, cast.manager, wrong).corrects == wrong
+
+
+def test_the_update_form_refuses_to_correct_a_submitted_update(cast):
+    wrong = record(cast.mine, cast.reporter)
+    n = ProgressUpdate.objects.count()
+    response = cast.client("reporter").post(
+        f"/c/{cast.mine.pk}/update/",
+        {
+            "claimed_status": "in_progress",
+            "as_of": "2017-06-30",
+            "narrative": "更正",
+            "percent": "30",
+            "corrects": str(wrong.pk),
+        },
+    )
+    assert response.status_code == 422
+    assert "只能更正被退回的进展。" in response.content.decode()
+    assert ProgressUpdate.objects.count() == n
+
+
+def test_the_update_form_refuses_another_units_correction(cast):
+    wrong = record(cast.shared, cast.reporter)
+    _return(cast, wrong)
+    n = ProgressUpdate.objects.count()
+    response = cast.client("other_reporter").post(
+        f"/c/{cast.shared.pk}/update/",
+        {
+            "claimed_status": "in_progress",
+            "as_of": "2017-06-30",
+            "narrative": "更正",
+            "percent": "30",
+            "corrects": str(wrong.pk),
+        },
+    )
+    assert response.status_code == 422
+    assert "只能更正本单位提交的进展。" in response.content.decode()
+    assert ProgressUpdate.objects.count() == n

@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commitments', '0003_move_jobs_models_out'),
-        ('jobs', '0001_initial'),
+        ("commitments", "0003_move_jobs_models_out"),
+        ("jobs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='summary',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'on_demand'), ('state__in', ['queued', 'running'])), fields=('report', 'period_end'), name='summary_one_on_demand_building'),
+            model_name="summary",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "on_demand"), ("state__in", ["queued", "running"])),
+                fields=("report", "period_end"),
+                name="summary_one_on_demand_building",
+            ),
         ),
     ]
