@@ -20,6 +20,7 @@ from commitments.models import (
     Target,
     TargetReading,
 )
+from commitments.selectors.exports import spreadsheet_text
 
 
 @admin.register(Report)
@@ -63,7 +64,15 @@ class SectionAdmin(admin.ModelAdmin):
     ]
 
 
-class DepartmentResource(resources.ModelResource):
+class SafeExportResource(resources.ModelResource):
+    """Exports text a spreadsheet shows and never runs as a formula (=, +, -, @ first)."""
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        return spreadsheet_text(value) if isinstance(value, str) else value
+
+
+class DepartmentResource(SafeExportResource):
     class Meta:
         model = Department
         import_id_fields = ["name"]
@@ -115,7 +124,7 @@ class MilestoneInline(admin.TabularInline):
     extra = 0
 
 
-class CommitmentResource(resources.ModelResource):
+class CommitmentResource(SafeExportResource):
     report = fields.Field(attribute="report__title", column_name="report", readonly=True)
     section = fields.Field(attribute="section__title", column_name="section", readonly=True)
     lead_unit = fields.Field(attribute="lead_unit__name", column_name="lead_unit", readonly=True)

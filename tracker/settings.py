@@ -189,6 +189,10 @@ SUMMARY_STALLED_AFTER_SECONDS = env.int("SUMMARY_STALLED_AFTER_SECONDS", default
 # A weekly/monthly summary whose beat tick was lost (Redis down) is started late, if the
 # tick was at most this long ago (not on a first deployment days after it).
 SUMMARY_CATCH_UP_HOURS = env.int("SUMMARY_CATCH_UP_HOURS", default=48)
+# Admin exports (django-import-export): a control character in a cell is dropped rather than
+# failing the XLSX export. Formula-looking text is neutralised by the resources themselves
+# (commitments.admin.SafeExportResource), which keep numbers numeric.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 # On-demand summaries a person may ask for per hour (each is a full build of the ledger).
 SUMMARY_ON_DEMAND_PER_HOUR = env.int("SUMMARY_ON_DEMAND_PER_HOUR", default=10)
 
