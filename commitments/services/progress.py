@@ -68,9 +68,10 @@ def progress_update_record(
             reading_check(target=target, value=value)
         except ValidationError as e:
             errors.setdefault(f"target_{target.pk}", []).extend(e.messages)
+    content_types: dict[int, str] = {}
     for f in files:
         try:
-            evidence_file_check(f)
+            content_types[id(f)] = evidence_file_check(f)
         except ValidationError as e:
             errors.setdefault("files", []).extend(e.messages)
     if corrects is not None:
@@ -117,7 +118,8 @@ def progress_update_record(
             ev = Evidence(
                 update=update,
                 original_name=(f.name or "")[:255],
-                content_type=(getattr(f, "content_type", "") or "")[:100],
+                # Detected from the bytes; the browser's claim is never trusted.
+                content_type=content_types[id(f)],
                 size=f.size or 0,
             )
             # The storage name is ours, never the uploader's path; the original name is kept

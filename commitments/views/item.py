@@ -42,7 +42,11 @@ from commitments.rules import TargetInput, target_fraction
 from commitments.selectors.dashboard import readings_on
 from commitments.selectors.states import commitment_states
 from commitments.services import progress
-from commitments.validators import parse_id
+from commitments.validators import (
+    INLINE_CONTENT_TYPES,
+    SERVED_CONTENT_TYPES,
+    parse_id,
+)
 from commitments.views.base import as_of_day, commitment_or_403, staff_required
 
 
@@ -310,9 +314,20 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if not evidence.file:
         raise Http404
-    return FileResponse(
+    # The type detected at upload (validators.evidence_file_check); a row from before that
+    # check, or anything unexpected, downloads as bytes.
+    content_type = evidence.content_type
+    if content_type.split(";")[0] not in SERVED_CONTENT_TYPES:
+        content_type = "application/octet-stream"
+    inline = content_type in INLINE_CONTENT_TYPES
+    response = FileResponse(
         evidence.file.open("rb"),
-        as_attachment=True,
+        as_attachment=not inline,
         filename=evidence.original_name or evidence.file.name.rsplit("/", 1)[-1],
-        content_type=evidence.content_type or "application/octet-stream",
+        content_type=content_type,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    if inline:
+        # A PDF or image shown in the browser runs no script of ours or its own.
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    return response
