@@ -156,6 +156,9 @@ EVIDENCE_ALLOWED_EXTENSIONS = env.list(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REPORT_MAX_BYTES = env.int("REPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# A re-seed that would mark more than this share (%) of a report's commitments as gone is
+# refused unless seed_report --allow-removals: a truncated file must not retire the ledger.
+SEED_MAX_REMOVED_SHARE = env.int("SEED_MAX_REMOVED_SHARE", default=10)
 
 # The ledger's "today": empty means the real date; a demo of a past year pins it (2017-09-30).
 LEDGER_TODAY = env.get_value(

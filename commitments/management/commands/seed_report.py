@@ -34,9 +34,22 @@ class Command(BaseCommand):
             help="read the targets of unchanged sentences again (after a parser upgrade); "
             "this overwrites target corrections made in the admin",
         )
+        parser.add_argument(
+            "--allow-removals",
+            action="store_true",
+            help="write the report even if it would mark more than SEED_MAX_REMOVED_SHARE %% "
+            "of its commitments as gone (a shorter report that is meant to be shorter)",
+        )
 
     def handle(
-        self, *args, path: str, public: bool, no_progress: bool, refresh_targets: bool, **options
+        self,
+        *args,
+        path: str,
+        public: bool,
+        no_progress: bool,
+        refresh_targets: bool,
+        allow_removals: bool = False,
+        **options,
     ) -> None:
         file = Path(path)
         if not file.is_file():
@@ -52,6 +65,7 @@ class Command(BaseCommand):
                 source_name=file.name,
                 progress=progress,
                 refresh_targets=refresh_targets,
+                allow_removals=allow_removals,
             )
         except ReportFormatError as exc:
             raise CommandError(f"未写入任何数据 / nothing written: {exc}") from exc
