@@ -32,6 +32,7 @@ from commitments.models import (
     TargetReading,
     UrgingNotice,
 )
+from commitments.selectors.exports import spreadsheet_text
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -86,7 +87,15 @@ class SectionAdmin(admin.ModelAdmin):
     ]
 
 
-class DepartmentResource(resources.ModelResource):
+class SafeExportResource(resources.ModelResource):
+    """Exports text a spreadsheet shows and never runs as a formula (=, +, -, @ first)."""
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        return spreadsheet_text(value) if isinstance(value, str) else value
+
+
+class DepartmentResource(SafeExportResource):
     class Meta:
         model = Department
         import_id_fields = ["name"]
@@ -149,7 +158,7 @@ class WholeNumberWidget(widgets.IntegerWidget):
             raise ValueError(_("请输入整数，而不是“%(value)s”。") % {"value": value}) from e
 
 
-class CommitmentResource(resources.ModelResource):
+class CommitmentResource(SafeExportResource):
     report = fields.Field(attribute="report__title", column_name="report", readonly=True)
     section = fields.Field(attribute="section__title", column_name="section", readonly=True)
     lead_unit = fields.Field(attribute="lead_unit__name", column_name="lead_unit", readonly=True)

@@ -15,7 +15,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Department, Milestone, ProgressUpdate, Target
-from commitments.validators import evidence_file_check, reading_check, update_as_of_check
+from commitments.validators import (
+    correction_check,
+    evidence_file_check,
+    parse_id,
+    reading_check,
+    update_as_of_check,
+)
 
 
 class DateInput(forms.DateInput):
@@ -93,6 +99,7 @@ class ProgressUpdateForm(forms.Form):
         targets: list[Target] | None = None,
         open_notices: list | None = None,
         open_instructions: list | None = None,
+        author=None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -123,6 +130,7 @@ class ProgressUpdateForm(forms.Form):
             self.fields["responds_to"].label_from_instance = (  # type: ignore[attr-defined]
                 lambda i: f"{i.author.get_full_name() or i.author.get_username()}：{i.text[:40]}"
             )
+        self.author = author
         targets = targets if targets is not None else list(commitment.targets.all())
         self.targets = [t for t in targets if t.is_measurable]
         for t in self.targets:
@@ -182,6 +190,7 @@ class ProgressUpdateForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         assert data is not None  # Form.clean returns cleaned_data
+        data["corrects"] = self._corrected_update(data.get("corrects"))
         for t in self.targets:
             name = f"target_{t.pk}"
             value = data.get(name)
@@ -192,6 +201,22 @@ class ProgressUpdateForm(forms.Form):
             except ValidationError as e:
                 self.add_error(name, e)
         return data
+
+    def _corrected_update(self, pk: int | None) -> ProgressUpdate | None:
+        """The returned update this one corrects (the hidden field carries its id). Errors
+        go to the top of the form: the field itself is hidden."""
+        if pk is None:
+            return None
+        wrong = self.commitment.updates.filter(pk=pk).first() if parse_id(str(pk)) else None
+        if wrong is None:
+            self.add_error(None, _("要更正的进展不存在。"))
+            return None
+        try:
+            correction_check(corrects=wrong, commitment=self.commitment, author=self.author)
+        except ValidationError as e:
+            self.add_error(None, e)
+            return None
+        return wrong
 
     @property
     def readings(self) -> dict[Target, Decimal]:
@@ -223,6 +248,13 @@ class ReturnForm(forms.Form):
     )
 
 
+class AcceptForm(forms.Form):
+    """The optional comment of an acceptance; a form (not request.POST) so that what the
+    database cannot store (a NUL character) or too long a text is refused, not a 500."""
+
+    comment = forms.CharField(label=_("审核意见"), required=False, max_length=2000)
+
+
 class AssignForm(forms.ModelForm):
     """明责任、定时限: units, person and dates. The model's clean() keeps due >= start."""
 
@@ -251,12 +283,38 @@ class MilestoneForm(forms.ModelForm):
         widgets = {"due_date": DateInput()}
 
 
+class IdsField(forms.ModelMultipleChoiceField):
+    """Commitments chosen by id. Each id must be a positive integer the database can hold:
+    a 20-digit id raised OverflowError on SQLite before it reached the query."""
+
+    def _check_values(self, value):
+        for v in value:
+            if parse_id(str(v)) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": v},
+                )
+        return super()._check_values(value)  # type: ignore[misc]  # django-stubs omits it
+
+
+class UnitField(forms.ModelChoiceField):
+    """A department by id, with the same bound as IdsField."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if parse_id(str(value)) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class BulkAssignForm(forms.Form):
-    ids = forms.ModelMultipleChoiceField(
+    ids = IdsField(
         queryset=Commitment.objects.none(),
         error_messages={"required": _("请先勾选任务。")},
     )
-    lead_unit = forms.ModelChoiceField(
+    lead_unit = UnitField(
         label=_("牵头单位"), queryset=Department.objects.order_by("name"), required=False
     )
     due_date = forms.DateField(label=_("完成时限"), required=False, widget=DateInput())

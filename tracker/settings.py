@@ -216,6 +216,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=3 * EVIDENCE_MAX_BYTES + 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REPORT_MAX_BYTES = env.int("REPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# A re-seed that would mark more than this share (%) of a report's commitments as gone is
+# refused unless seed_report --allow-removals: a truncated file must not retire the ledger.
+SEED_MAX_REMOVED_SHARE = env.int("SEED_MAX_REMOVED_SHARE", default=10)
 
 # The ledger's "today": empty means the real date; a demo of a past year pins it (2017-09-30).
 LEDGER_TODAY = env.get_value(
@@ -256,6 +259,12 @@ SUMMARY_STALLED_AFTER_SECONDS = env.int("SUMMARY_STALLED_AFTER_SECONDS", default
 # A weekly/monthly summary whose beat tick was lost (Redis down) is started late, if the
 # tick was at most this long ago (not on a first deployment days after it).
 SUMMARY_CATCH_UP_HOURS = env.int("SUMMARY_CATCH_UP_HOURS", default=48)
+# Admin exports (django-import-export): a control character in a cell is dropped rather than
+# failing the XLSX export. Formula-looking text is neutralised by the resources themselves
+# (commitments.admin.SafeExportResource), which keep numbers numeric.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
+# On-demand summaries a person may ask for per hour (each is a full build of the ledger).
+SUMMARY_ON_DEMAND_PER_HOUR = env.int("SUMMARY_ON_DEMAND_PER_HOUR", default=10)
 
 # Reminder digests are written in batches of this many recipients, each batch in its own
 # short transaction (memory stays bounded; a killed worker's rerun skips what is written).

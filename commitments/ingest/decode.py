@@ -50,7 +50,8 @@ def normalise_text(text: str) -> str:
 
 def _decode(raw: bytes) -> tuple[str, str]:
     if raw.startswith(codecs.BOM_UTF8):
-        return _strict(raw[len(codecs.BOM_UTF8) :], "utf-8", "UTF-8 (BOM)"), "utf-8"
+        bom = len(codecs.BOM_UTF8)  # offsets in messages count from the start of the file
+        return _strict(raw[bom:], "utf-8", "UTF-8 (BOM)", skipped=bom), "utf-8"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _strict(raw, "utf-16", "UTF-16 (BOM)"), "utf-16"
     if b"\x00" in raw:
@@ -61,24 +62,26 @@ def _decode(raw: bytes) -> tuple[str, str]:
         )
     try:
         return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_at = exc.start
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
         raise ReportFormatError(
             "无法识别文件编码：既不是 UTF-8 也不是 GBK/GB18030 / undecodable input: not valid "
-            f"UTF-8 or GBK/GB18030 (bad byte at offset {exc.start})."
+            f"UTF-8 (bad byte at offset {utf8_at} of the file) or GBK/GB18030 (bad byte at "
+            f"offset {exc.start})."
         ) from None
 
 
-def _strict(raw: bytes, codec: str, label: str) -> str:
+def _strict(raw: bytes, codec: str, label: str, skipped: int = 0) -> str:
     try:
         return raw.decode(codec)
     except UnicodeDecodeError as exc:
         raise ReportFormatError(
             f"文件声明为 {label} 但内容无法按此解码 / undecodable input: the file starts with a "
-            f"{label} byte-order mark but is not valid {codec} (bad byte at offset {exc.start})."
+            f"{label} byte-order mark but is not valid {codec} (bad byte at offset "
+            f"{skipped + exc.start} of the file)."
         ) from None
 
 

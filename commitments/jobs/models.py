@@ -136,6 +136,13 @@ class Summary(models.Model):
                 condition=~Q(kind="on_demand"),
                 name="summary_one_per_period",
             ),
+            # One on-demand build at a time per report and day: asking again while it is
+            # queued or running gets the same row (twenty clicks are one build).
+            models.UniqueConstraint(
+                fields=["report", "period_end"],
+                condition=Q(kind="on_demand", state__in=["queued", "running"]),
+                name="summary_one_on_demand_building",
+            ),
             models.CheckConstraint(
                 condition=Q(progress__gte=0) & Q(progress__lte=100), name="summary_progress_0_100"
             ),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from commitments.decorators import supervisor_required
 from commitments.jobs.models import Notification
 from commitments.jobs.outbox import outbox_retry_now
+from commitments.validators import parse_id
 
 State = Notification.State
 
@@ -52,7 +53,7 @@ def outbox_list(request: HttpRequest) -> HttpResponse:
 @supervisor_required
 @require_POST
 def outbox_retry(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    ids = [pk for v in request.POST.getlist("ids") if (pk := parse_id(v)) is not None]
     if not ids:
         messages.error(request, _("请选择要重试的邮件。"))
         return redirect("outbox_list")

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -94,37 +94,92 @@ def summary_title(report: Report, kind: str, start: dt.date, end: dt.date) -> st
     return f"{report.title}落实情况{label}（{span}）"
 
 
+class SummaryRateLimited(Exception):
+    """A person asked for more on-demand summaries than settings.SUMMARY_ON_DEMAND_PER_HOUR."""
+
+
 def summary_request(
     *, kind: str, day: dt.date | None = None, report: Report | None = None, user: User | None = None
 ) -> Summary:
     """Ask for a summary and queue its build after commit. A scheduled kind is one row per
-    report and period (a unique constraint), so asking twice returns the same row."""
-    day = day or clock.today()
-    report = report or next(iter(current_reports(day)), None)
-    if report is None:
-        raise Report.DoesNotExist("no report to summarise")
-    start, end = summary_period(kind, day)
+    report and period (a unique constraint), so asking twice returns the same row; so does
+    asking for an on-demand one while one for the same report and day is being built."""
     if kind == Summary.Kind.ON_DEMAND:
-        previous = _previous(report, kind, end)
-        start = (
-            previous.period_end + dt.timedelta(days=1) if previous else dt.date(report.year, 1, 1)
-        )
-        start = min(start, end)
+        return summary_on_demand(day=day, report=report, user=user)[0]
+    day = day or clock.today()
+    report = _report_for(report, day)
+    start, end = summary_period(kind, day)
     with transaction.atomic():
-        fields = {
-            "period_start": start,
-            "title": summary_title(report, kind, start, end),
-            "created_by": user,
-        }
-        if kind == Summary.Kind.ON_DEMAND:
-            summary = Summary.objects.create(report=report, kind=kind, period_end=end, **fields)
-        else:
-            summary, _ = Summary.objects.get_or_create(
-                report=report, kind=kind, period_end=end, defaults=fields
-            )
+        summary, _ = Summary.objects.get_or_create(
+            report=report,
+            kind=kind,
+            period_end=end,
+            defaults={
+                "period_start": start,
+                "title": summary_title(report, kind, start, end),
+                "created_by": user,
+            },
+        )
         if summary.state == Summary.State.QUEUED:
             dispatch_on_commit("summary_build", summary_id=summary.pk)
     return summary
+
+
+def summary_on_demand(
+    *, day: dt.date | None = None, report: Report | None = None, user=None
+) -> tuple[Summary, bool]:
+    """An on-demand summary: ``(summary, created)``. While one for the same report and day
+    is queued or running, that one is returned (``created`` False): the database's
+    conditional unique key decides between two requests at once. A person asking more
+    than SUMMARY_ON_DEMAND_PER_HOUR times in an hour gets SummaryRateLimited."""
+    kind = Summary.Kind.ON_DEMAND
+    day = day or clock.today()
+    report = _report_for(report, day)
+    start, end = summary_period(kind, day)
+    building = Summary.objects.filter(
+        report=report,
+        kind=kind,
+        period_end=end,
+        state__in=[Summary.State.QUEUED, Summary.State.RUNNING],
+    )
+    existing = building.first()
+    if existing is not None:
+        return existing, False
+    if user is not None and user.is_authenticated:
+        recent = Summary.objects.filter(
+            kind=kind, created_by=user, created_at__gte=timezone.now() - dt.timedelta(hours=1)
+        ).count()
+        if recent >= settings.SUMMARY_ON_DEMAND_PER_HOUR:
+            raise SummaryRateLimited(recent)
+    previous = _previous(report, kind, end)
+    start = previous.period_end + dt.timedelta(days=1) if previous else dt.date(report.year, 1, 1)
+    start = min(start, end)
+    try:
+        with transaction.atomic():
+            summary = Summary.objects.create(
+                report=report,
+                kind=kind,
+                period_start=start,
+                period_end=end,
+                title=summary_title(report, kind, start, end),
+                created_by=user if user is not None and user.is_authenticated else None,
+            )
+            dispatch_on_commit("summary_build", summary_id=summary.pk)
+    except IntegrityError:
+        # Someone else's request won the key between our look and our insert.
+        existing = building.first()
+        if existing is None:
+            raise
+        return existing, False
+    return summary, True
+
+
+def _report_for(report: Report | None, day: dt.date) -> Report:
+    reports = current_reports(day)
+    report = report or (reports[0] if reports else None)
+    if report is None:
+        raise Report.DoesNotExist("no report to summarise")
+    return report
 
 
 # -- building ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ supervision office and leaders.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -21,8 +22,9 @@ from commitments.access import can_read_everything
 from commitments.decorators import AuthenticatedHttpRequest, reader_required
 from commitments.jobs.emails import XLSX_MIMETYPE
 from commitments.jobs.models import Summary
-from commitments.jobs.summaries import current_reports, summary_request
+from commitments.jobs.summaries import SummaryRateLimited, current_reports, summary_on_demand
 from commitments.models import Report
+from commitments.validators import parse_id
 
 
 def _summary(pk: int) -> Summary:
@@ -97,12 +99,27 @@ def summary_generate(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for a summary now. The row is written here and the build queued after commit;
     if Redis is down the request still succeeds and the catch-up job queues it later."""
     report = None
-    if request.POST.get("report"):
-        report = get_object_or_404(Report, pk=request.POST["report"])
+    raw = request.POST.get("report", "")
+    if raw:
+        pk = parse_id(raw)
+        report = Report.objects.filter(pk=pk).first() if pk is not None else None
+        if report is None:
+            messages.error(request, _("所选报告不存在。"))
+            return redirect("summary_list")
     try:
-        summary = summary_request(kind=Summary.Kind.ON_DEMAND, report=report, user=request.user)
+        summary, created = summary_on_demand(report=report, user=request.user)
     except Report.DoesNotExist:
         messages.error(request, _("还没有可汇总的报告。"))
         return redirect("summary_list")
-    messages.info(request, _("已开始生成摘要，请稍候。"))
+    except SummaryRateLimited:
+        messages.error(
+            request,
+            _("一小时内最多即时生成 %(n)s 份摘要，请稍后再试。")
+            % {"n": settings.SUMMARY_ON_DEMAND_PER_HOUR},
+        )
+        return redirect("summary_list")
+    if created:
+        messages.info(request, _("已开始生成摘要，请稍候。"))
+    else:
+        messages.info(request, _("同一报告的即时摘要正在生成，请查看这一份。"))
     return redirect("summary_detail", pk=summary.pk)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db.models import Prefetch, QuerySet
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -35,6 +36,23 @@ COLUMNS: list[tuple[str, int]] = [  # header, width
     ("最近填报", 12),
     ("目标", 50),
 ]
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP "CSV
+# injection"): a 责任人 typed as =HYPERLINK(...) must stay text in every export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text as a spreadsheet shows it, never run: a leading formula character gets the
+    apostrophe Excel and LibreOffice read as "this is text" (for CSV, where a cell has no
+    type). XLSX cells are typed as strings instead (to_xlsx), so they keep the value as is."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _xlsx_text(value: str) -> str:
+    # Control characters other than tab/newline make openpyxl refuse the whole file.
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
 def export_queryset(qs: QuerySet[Commitment]) -> QuerySet[Commitment]:
@@ -92,7 +110,8 @@ def to_xlsx(rows: Sequence[Sequence], rags: Sequence[str], *, title: str, day: d
     ws = wb.active
     assert isinstance(ws, Worksheet)  # a new workbook starts with one worksheet
     ws.title = "台账"
-    ws.append([f"{title}（截至 {day:%Y-%m-%d}）"])
+    ws.append([_xlsx_text(f"{title}（截至 {day:%Y-%m-%d}）")])
+    ws["A1"].data_type = "s"
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([h for h, _ in COLUMNS])
     for i, (_, width) in enumerate(COLUMNS, start=1):
@@ -103,7 +122,11 @@ def to_xlsx(rows: Sequence[Sequence], rags: Sequence[str], *, title: str, day: d
     # Count rows ourselves: ws.max_row scans every cell, which made this loop quadratic
     # (30 s for a 10,000-row ledger).
     for r, (row, rag) in enumerate(zip(rows, rags, strict=True), start=3):
-        ws.append(list(row))
+        ws.append([_xlsx_text(v) if isinstance(v, str) else v for v in row])
+        for col, value in enumerate(row, start=1):
+            if isinstance(value, str) and value.startswith("="):
+                # openpyxl stores "=…" as a formula; typed as a string it is shown, not run.
+                ws.cell(row=r, column=col).data_type = "s"
         ws.cell(row=r, column=4).alignment = wrap
         ws.cell(row=r, column=len(COLUMNS)).alignment = wrap
         ws.cell(row=r, column=rag_col).fill = PatternFill("solid", fgColor=LAMPS[rag].xlsx_fill)
@@ -121,6 +144,8 @@ def to_csv(rows: Sequence[Sequence]) -> bytes:
     writer = csv.writer(buf)
     writer.writerow([h for h, _ in COLUMNS])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(
+            ["" if v is None else spreadsheet_text(v) if isinstance(v, str) else v for v in row]
+        )
     # BOM so that Excel opens the Chinese text as UTF-8.
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

@@ -103,6 +103,8 @@ def import_publish(*, draft: ReportImport, by: User) -> SeedResult:
             place=draft.place or None,
             year=draft.year,
             corrections=list(draft.corrections),
+            # the office has seen what goes (the review lists it) and publishes on purpose
+            allow_removals=True,
         )
         draft.state = ReportImport.State.PUBLISHED
         draft.report = result.report

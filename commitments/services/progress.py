@@ -30,7 +30,12 @@ from commitments.models import (
 )
 from commitments.rules import TargetInput, percent_of
 from commitments.services import workflow
-from commitments.validators import evidence_file_check, reading_check, update_as_of_check
+from commitments.validators import (
+    correction_check,
+    evidence_file_check,
+    reading_check,
+    update_as_of_check,
+)
 
 
 def progress_update_record(
@@ -79,13 +84,17 @@ def progress_update_record(
             reading_check(target=target, value=value)
         except ValidationError as e:
             errors.setdefault(f"target_{target.pk}", []).extend(e.messages)
+    content_types: dict[int, str] = {}
     for f in files:
         try:
-            evidence_file_check(f)
+            content_types[id(f)] = evidence_file_check(f)
         except ValidationError as e:
             errors.setdefault("files", []).extend(e.messages)
-    if corrects is not None and corrects.commitment_id != commitment.pk:
-        errors.setdefault("__all__", []).append(_("只能更正同一任务的进展。"))
+    if corrects is not None:
+        try:
+            correction_check(corrects=corrects, commitment=commitment, author=author)
+        except ValidationError as e:
+            errors.setdefault("__all__", []).extend(e.messages)
     answers, responds_to = list(answers), list(responds_to)
     linked: list[UrgingNotice | Instruction] = [*answers, *responds_to]
     if any(x.commitment_id != commitment.pk for x in linked):
@@ -131,7 +140,8 @@ def progress_update_record(
             ev = Evidence(
                 update=update,
                 original_name=(f.name or "")[:255],
-                content_type=(getattr(f, "content_type", "") or "")[:100],
+                # Detected from the bytes; the browser's claim is never trusted.
+                content_type=content_types[id(f)],
                 size=f.size or 0,
             )
             # The storage name is ours, never the uploader's path; the original name is kept

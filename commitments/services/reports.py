@@ -37,6 +37,12 @@ BUNDLED_REPORT = (
 )
 
 
+class TooManyRemovals(ReportFormatError):
+    """A re-seed would mark more than settings.SEED_MAX_REMOVED_SHARE per cent of the
+    report's commitments as gone: most likely a truncated or wrong file. Nothing is written
+    unless the caller says the removals are meant (``allow_removals``)."""
+
+
 @dataclass
 class SeedResult:
     report: Report
@@ -92,6 +98,7 @@ def report_seed(
     place: str | None = None,
     year: int | None = None,
     corrections: list[dict[str, Any]] | None = None,
+    allow_removals: bool = False,
 ) -> SeedResult:
     """Parse a work report and write it into the ledger.
 
@@ -108,7 +115,9 @@ def report_seed(
     and kept with its progress. What staff own — units, responsible person, a moved
     due date, milestones, progress — is never touched.
 
-    Raises ReportFormatError (and writes nothing) for input that is not a report.
+    Raises ReportFormatError (and writes nothing) for input that is not a report, and
+    TooManyRemovals (nothing written) when the file would remove more than a small share
+    of the report's commitments, unless ``allow_removals``.
     """
     parsed = parse_report(raw, place=place or None, year=year)
     with transaction.atomic():
@@ -124,6 +133,7 @@ def report_seed(
             progress=progress,
             refresh_targets=refresh_targets,
             corrections=corrections,
+            allow_removals=allow_removals,
         )
         result.unapplied = [
             (corrections[i], why) for i, why in outcome.unapplied if i < len(corrections)
@@ -138,6 +148,7 @@ def _write(
     progress: Callable[[Iterable[Any]], Iterable[Any]],
     refresh_targets: bool,
     corrections: list[dict[str, Any]],
+    allow_removals: bool = False,
 ) -> SeedResult:
     sha = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
     report, created = Report.objects.select_for_update().get_or_create(
@@ -172,7 +183,7 @@ def _write(
     result.notes = [w for w in parsed.warnings if not w.is_set_aside]
 
     sections = _write_sections(report, parsed)
-    _write_commitments(report, parsed, sections, result, progress, refresh_targets)
+    _write_commitments(report, parsed, sections, result, progress, refresh_targets, allow_removals)
     return result
 
 
@@ -204,6 +215,23 @@ def _write_sections(report: Report, parsed: ParsedReport) -> dict[str, Section]:
     return by_key
 
 
+def _removals_check(existing: list[Commitment], matched_pks: set[int]) -> None:
+    """Refuse (the transaction rolls back: nothing written) a re-seed that would mark more
+    than settings.SEED_MAX_REMOVED_SHARE per cent of the report's commitments as gone."""
+    in_source = [c for c in existing if c.in_source]
+    gone = [c for c in in_source if c.pk not in matched_pks]
+    if not in_source or 100 * len(gone) <= settings.SEED_MAX_REMOVED_SHARE * len(in_source):
+        return
+    raise TooManyRemovals(
+        f"这份文件会使 {len(in_source)} 项任务中的 {len(gone)} 项（{100 * len(gone) // len(in_source)}%）"
+        f"标记为已移出报告，超过 {settings.SEED_MAX_REMOVED_SHARE}%：文件可能不完整。"
+        f"确认无误请加 --allow-removals 重新运行。 / This file would mark {len(gone)} of "
+        f"{len(in_source)} commitments as gone from the report (more than "
+        f"{settings.SEED_MAX_REMOVED_SHARE}%); is it truncated? Run again with "
+        f"--allow-removals if the removals are meant."
+    )
+
+
 def _commitment_values(pc: ParsedCommitment, seq: int, sections: dict[str, Section]) -> dict:
     return {
         "section": sections[pc.section_key],
@@ -225,10 +253,13 @@ def _write_commitments(
     result: SeedResult,
     progress: Callable[[Iterable[Any]], Iterable[Any]],
     refresh_targets: bool,
+    allow_removals: bool = False,
 ) -> None:
     existing = list(report.commitments.select_related("section").prefetch_related("targets"))
     pairs = match_commitments(existing, parsed.commitments)
     matched_pks = {c.pk for c in pairs.values()}
+    if not allow_removals:
+        _removals_check(existing, matched_pks)
 
     # Codes and positions are unique per report. A re-seed may shift them between rows,
     # so rows that move, and rows that leave the report, first step out of the way.

@@ -22,6 +22,7 @@ from commitments.models import (
     Commitment,
     Report,
 )
+from commitments.validators import parse_id
 
 
 def current_report(request: HttpRequest) -> Report | None:
@@ -29,9 +30,9 @@ def current_report(request: HttpRequest) -> Report | None:
     reports = Report.objects.annotate(
         has_items=Exists(Commitment.objects.filter(report=OuterRef("pk")))
     ).order_by("-has_items", "-year", "place")
-    raw = request.GET.get("report", "")
-    if raw.isdigit():
-        report = reports.filter(pk=int(raw)).first()
+    pk = parse_id(request.GET.get("report", ""))
+    if pk is not None:
+        report = reports.filter(pk=pk).first()
         if report is not None:
             return report
     return reports.first()
@@ -59,8 +60,16 @@ def figures_basis(request: HttpRequest) -> str:
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
+    """Where to go back to after a form: ``next`` when it is a path on this site, else
+    ``default``. Only a path is taken: redirect() reads a bare word ("inbox2") as a URL
+    name and raises NoReverseMatch, after the form's change was already saved."""
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+    if (
+        isinstance(nxt, str)
+        and nxt.startswith("/")
+        and "\x00" not in nxt
+        and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()})
+    ):
         return nxt
     return default
 

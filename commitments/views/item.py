@@ -59,6 +59,11 @@ from commitments.selectors.sections import report_chapter_labels, section_label
 from commitments.selectors.states import commitment_states, readings_on
 from commitments.selectors.workflow import ItemWorkflow, item_workflow
 from commitments.services import progress
+from commitments.validators import (
+    INLINE_CONTENT_TYPES,
+    SERVED_CONTENT_TYPES,
+    parse_id,
+)
 from commitments.views.base import as_of_day, commitment_or_403
 
 
@@ -280,9 +285,9 @@ def _answerable(
 
 def _prefilled_form(request, commitment, targets, timeline, wf) -> ProgressUpdateForm:
     initial = {"as_of": clock.today()}
-    raw = request.GET.get("corrects", "")
-    if raw.isdigit():
-        wrong = next((u for u in timeline if u.pk == int(raw)), None)
+    wanted = parse_id(request.GET.get("corrects", ""))
+    if wanted is not None:
+        wrong = next((u for u in timeline if u.pk == wanted), None)
         if wrong is not None:
             # A correction starts from what was returned, so the author fixes, not retypes.
             initial.update(
@@ -324,14 +329,9 @@ def update_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         request.FILES,
         commitment=commitment,
         targets=targets,
+        author=request.user,
         **_answerable(request, commitment, item_workflow(commitment)),
     )
-    corrects = None
-    if form.is_valid():
-        if form.cleaned_data.get("corrects"):
-            corrects = commitment.updates.filter(pk=form.cleaned_data["corrects"]).first()
-            if corrects is None:
-                form.add_error(None, _("要更正的进展不存在。"))
     if form.is_valid():
         try:
             progress.progress_update_record(
@@ -344,7 +344,7 @@ def update_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 readings=form.readings,
                 files=form.cleaned_data["files"],
                 links=form.cleaned_data["links"],
-                corrects=corrects,
+                corrects=form.cleaned_data["corrects"],
                 answers=form.cleaned_data.get("answers") or (),
                 responds_to=form.cleaned_data.get("responds_to") or (),
             )
@@ -386,9 +386,20 @@ def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileRespons
     commitment_or_403(request, evidence.update.commitment_id)
     if not evidence.file:
         raise Http404
-    return FileResponse(
+    # The type detected at upload (validators.evidence_file_check); a row from before that
+    # check, or anything unexpected, downloads as bytes.
+    content_type = evidence.content_type
+    if content_type.split(";")[0] not in SERVED_CONTENT_TYPES:
+        content_type = "application/octet-stream"
+    inline = content_type in INLINE_CONTENT_TYPES
+    response = FileResponse(
         evidence.file.open("rb"),
-        as_attachment=True,
+        as_attachment=not inline,
         filename=evidence.original_name or evidence.file.name.rsplit("/", 1)[-1],
-        content_type=evidence.content_type or "application/octet-stream",
+        content_type=content_type,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    if inline:
+        # A PDF or image shown in the browser runs no script of ours or its own.
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    return response

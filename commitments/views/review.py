@@ -15,6 +15,7 @@ from commitments import clock
 from commitments.access import can_read_everything, roles_of, visible_commitments
 from commitments.decorators import AuthenticatedHttpRequest, staff_required, supervisor_required
 from commitments.forms import (
+    AcceptForm,
     ReturnForm,
 )
 from commitments.models import (
@@ -96,8 +97,16 @@ def _review_done(
 @require_POST
 def update_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     update = get_object_or_404(ProgressUpdate, pk=pk)
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, str(e))
+        if request.htmx:
+            return _review_done(request, update, True, status=422)
+        return redirect(safe_next(request, reverse("review_queue")))
     won = progress.update_review_accept(
-        update=update, reviewer=request.user, comment=request.POST.get("comment", "")
+        update=update, reviewer=request.user, comment=form.cleaned_data["comment"]
     )
     if won:
         messages.success(request, _("已通过：%(code)s") % {"code": update.commitment.code})

@@ -55,6 +55,7 @@ from commitments.selectors.workflow import (
     urging_proposals,
 )
 from commitments.services import workflow
+from commitments.validators import parse_id
 from commitments.views.base import commitment_or_403, current_report, safe_next
 
 
@@ -278,9 +279,10 @@ def urging_issue_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _pick(raw: str) -> tuple[int, str] | None:
-    pk, _sep, level = raw.partition(":")
-    if pk.isdigit() and level in UrgingLevel.RANK:
-        return int(pk), level
+    raw_pk, _sep, level = raw.partition(":")
+    pk = parse_id(raw_pk)
+    if pk is not None and level in UrgingLevel.RANK:
+        return pk, level
     return None
 
 

@@ -179,3 +179,49 @@ def test_the_web_ui_records_updates_while_redis_is_down(
     assert ProgressUpdate.objects.filter(
         commitment=cast.mine, narrative="Redis 停了也能报送"
     ).exists()
+
+
+def test_generate_now_twice_while_building_gives_the_same_summary(
+    people, django_capture_on_commit_callbacks
+):
+    c = client_for(people["sup"])
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = c.post(reverse("summary_generate"))
+        second = client_for(people["leader"]).post(reverse("summary_generate"), follow=True)
+    s = Summary.objects.get(kind="on_demand")
+    assert first["Location"] == reverse("summary_detail", args=[s.pk])
+    assert second.redirect_chain[-1][0] == reverse("summary_detail", args=[s.pk])
+    assert "同一报告的即时摘要正在生成" in second.content.decode()
+    assert len(callbacks) == 1  # one build queued for twenty clicks
+
+    Summary.objects.filter(pk=s.pk).update(state="done", progress=100)
+    c.post(reverse("summary_generate"))  # finished: a new one may be asked for
+    assert Summary.objects.filter(kind="on_demand").count() == 2
+
+
+def test_the_database_refuses_a_second_on_demand_build_of_the_same_day(people, anyang):
+    from django.db import IntegrityError, transaction
+
+    s = summary_request(kind="on_demand", report=anyang, day=dt.date(2017, 10, 16))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Summary.objects.create(
+            report=anyang,
+            kind="on_demand",
+            period_start=s.period_start,
+            period_end=s.period_end,
+            state="running",
+        )
+
+
+def test_on_demand_summaries_are_rate_limited_per_person(people, settings):
+    settings.SUMMARY_ON_DEMAND_PER_HOUR = 3
+    c = client_for(people["sup"])
+    for _ in range(3):
+        c.post(reverse("summary_generate"))
+        Summary.objects.filter(kind="on_demand").update(state="done")
+    response = c.post(reverse("summary_generate"), follow=True)
+    assert Summary.objects.filter(kind="on_demand").count() == 3
+    assert "一小时内最多即时生成 3 份摘要" in response.content.decode()
+    # Another person is not held up by it.
+    client_for(people["leader"]).post(reverse("summary_generate"))
+    assert Summary.objects.filter(kind="on_demand").count() == 4

@@ -367,3 +367,48 @@ def test_a_target_corrected_by_staff_survives_a_reseed_unless_refreshed(anyang):
     run("--refresh-targets")
     t.refresh_from_db()
     assert (t.value, t.qualifier) == (Decimal("160"), "")
+
+
+def _truncated(tmp_path, share: float):
+    text = BUNDLED_REPORT.read_text("utf-8")
+    cut = tmp_path / "truncated.txt"
+    cut.write_text(text[: int(len(text) * share)], "utf-8")
+    return cut
+
+
+def test_a_truncated_report_is_refused_unless_removals_are_allowed(anyang, tmp_path):
+    before = snapshot(anyang)
+    in_source = anyang.commitments.filter(in_source=True).count()
+    cut = _truncated(tmp_path, 0.6)
+    with pytest.raises(CommandError) as exc:
+        run(str(cut))
+    message = str(exc.value)
+    assert "未写入任何数据" in message and "--allow-removals" in message
+    assert f"{in_source} 项任务中的" in message
+    anyang.refresh_from_db()
+    assert snapshot(anyang) == before
+    assert anyang.commitments.filter(in_source=True).count() == in_source
+
+    out = run(str(cut), "--allow-removals")
+    removed = anyang.commitments.filter(in_source=False).count()
+    assert removed > in_source * 0.1 and f"移出 removed {removed}" in out
+
+
+def test_the_removal_share_is_a_setting(anyang, tmp_path, settings):
+    settings.SEED_MAX_REMOVED_SHARE = 100
+    run(str(_truncated(tmp_path, 0.6)))
+    assert anyang.commitments.filter(in_source=False).count() > 0
+
+
+@pytest.mark.parametrize(
+    "raw, offset",
+    [
+        (b"\xef\xbb\xbf" + "安阳".encode() + b"\xff" + b"abc", 9),  # BOM counted
+        ("安阳".encode() + b"\x80\xff\xff", 6),  # UTF-8's offset, not GB18030's
+    ],
+)
+def test_an_encoding_error_names_the_byte_offset_in_the_file(raw, offset):
+    from commitments.ingest import decode_report
+
+    with pytest.raises(ReportFormatError, match=f"offset {offset} of the file"):
+        decode_report(raw)

@@ -101,7 +101,7 @@ def test_timeline_with_evidence_and_review(cast):
         cast.mine,
         cast.reporter,
         narrative="完成路面铺设。",
-        files=[SimpleUploadedFile("现场照片.jpg", b"JPEG", "image/jpeg")],
+        files=[SimpleUploadedFile("现场照片.jpg", b"\xff\xd8\xff\xe0JPEG", "image/jpeg")],
         links=["https://www.anyang.gov.cn/a"],
     )
     update_review_return(update=u, reviewer=cast.supervisor, comment="照片不清晰")

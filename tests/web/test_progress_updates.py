@@ -279,7 +279,8 @@ def test_evidence_is_served_only_through_the_permission_checked_view(cast, setti
     response = cast.client("manager").get(f"/evidence/{ev.pk}/")
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4 secret"
-    assert response["Content-Disposition"].startswith("attachment;")
+    # A PDF is shown in the browser (sandboxed); other types download (test_evidence_files).
+    assert response["Content-Disposition"].startswith("inline;")
     assert cast.client("other_reporter").get(f"/evidence/{ev.pk}/").status_code == 403
     assert cast.client(None).get(f"/evidence/{ev.pk}/").status_code == 302
 

@@ -47,6 +47,12 @@ class Command(BaseCommand):
             help="read the targets of unchanged sentences again (after a parser upgrade); "
             "this overwrites target corrections made in the admin",
         )
+        parser.add_argument(
+            "--allow-removals",
+            action="store_true",
+            help="write the report even if it would mark more than SEED_MAX_REMOVED_SHARE %% "
+            "of its commitments as gone (a shorter report that is meant to be shorter)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         file = Path(options["path"])
@@ -68,6 +74,7 @@ class Command(BaseCommand):
                 refresh_targets=options["refresh_targets"],
                 place=(options.get("place") or "").strip() or None,
                 year=year,
+                allow_removals=options.get("allow_removals", False),
             )
         except ReportFormatError as exc:
             raise CommandError(f"未写入任何数据 / nothing written: {exc}") from exc
