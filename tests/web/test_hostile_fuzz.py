@@ -20,6 +20,7 @@ sets the examples per (URL, role) pair.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tempfile
@@ -42,6 +43,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 import commitments
+from commitments import clock
 from commitments import forms as app_forms
 from commitments.access import can_update
 from commitments.filters import LedgerFilter
@@ -50,18 +52,23 @@ from commitments.models import (
     Commitment,
     Department,
     Evidence,
+    ExtensionRequest,
     Membership,
     Milestone,
     ProgressUpdate,
     Report,
+    ReportImport,
     Target,
     TargetReading,
+    UrgingNotice,
 )
+from commitments.services import workflow
 from commitments.services.progress import update_review_return
 from tests.support.webutil import Cast, make_cast, record
 
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "2"))
-EXCLUDED_PREFIXES = ("admin/", "i18n/")
+# healthz answers 503 by design when a dependency is down (tests/tracker/test_health.py).
+EXCLUDED_PREFIXES = ("admin/", "i18n/", "healthz")
 ROLES = [
     "anonymous",
     "nobody",
@@ -102,6 +109,9 @@ _REGEX_GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<body>[^()]*)\)")
 # Which table a route's id names, by the route's first segment. A new route with an id
 # fails test_the_walk_finds_every_screen until it is added here.
 ID_TABLES = {
+    "extensions": ExtensionRequest,
+    "urging": UrgingNotice,
+    "imports": ReportImport,
     "c": Commitment,
     "milestones": Milestone,
     "evidence": Evidence,
@@ -365,9 +375,10 @@ def check_writes(role: str, user, before: dict, after: dict) -> None:
         return  # the supervision office may change the ledger; only the 500s matter here
     allowed: set[str] = set()
     if role == "leader":
-        allowed = {"summaries"}  # on-demand summaries
+        allowed = {"summaries", "notifications"}  # on-demand summaries; 批示 notify the unit
     if role in ("reporter", "other_reporter", "manager"):
-        allowed = {"updates", "readings", "evidence"}
+        # progress; 签收, 延期申请 and answers to 督办单 notify the office
+        allowed = {"updates", "readings", "evidence", "notifications"}
         new_updates = _added(before["updates"], after["updates"])
         assert set(before["updates"]) <= set(after["updates"]), "an update was changed"
         for _pk, commitment_id, author_id, state, *_ in new_updates:
@@ -383,6 +394,9 @@ def check_writes(role: str, user, before: dict, after: dict) -> None:
         assert set(before["summaries"]) <= set(after["summaries"]) or all(
             kind == "on_demand" for _, _, kind in _added(before["summaries"], after["summaries"])
         )
+    if "notifications" in allowed:
+        # emails are only ever added (written to the outbox), never changed by a request
+        assert set(before["notifications"]) <= set(after["notifications"]), "an email changed"
     for table in before:
         if table not in allowed:
             assert before[table] == after[table], f"{role} changed {table}"
@@ -450,7 +464,29 @@ class HostileInput(TestCase):
                 target.pk if target else 1,
             }
         )
+        # the supervision cycle and the import review have rows of their own to aim at
+        workflow.acknowledgements_sync(commitment=cast.mine, by=cast.supervisor)
+        extension = workflow.extension_request(
+            commitment=cast.mine,
+            by=cast.reporter,
+            requested_due_date=cast.mine.due_date + dt.timedelta(days=60),
+            reason="征迁未完成",
+        )
+        notice = workflow.urging_issue(
+            commitment=cast.mine,
+            by=cast.supervisor,
+            level="red",
+            reply_by=clock.today() + dt.timedelta(days=7),
+        )
+        draft = ReportImport.objects.create(
+            source="2018年示例县政府工作报告\n二、2018年工作安排\n新建道路20公里。\n".encode(),
+            created_by=cast.supervisor,
+        )
+        cls.ids = sorted({*cls.ids, extension.pk, notice.pk, draft.pk})
         cls.ids_of = {
+            ExtensionRequest: [extension.pk],
+            UrgingNotice: [notice.pk],
+            ReportImport: [draft.pk],
             Commitment: [cast.mine.pk, cast.shared.pk, cast.theirs.pk],
             Milestone: [milestone.pk],
             Evidence: [returned.evidence.get().pk],
