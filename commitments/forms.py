@@ -13,7 +13,16 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Department, Milestone, ProgressUpdate, Target
+from commitments.selectors.review import AGE_CHOICES, DeskFilter
+from commitments.selectors.units import unit_choices
 from commitments.validators import evidence_file_check, reading_check, update_as_of_check
+
+
+def units_in_pinyin_order(field: forms.ModelChoiceField) -> None:
+    """Offer a unit field's choices in pinyin order, by the units' one display name; the
+    field still validates against its queryset."""
+    blank = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
+    field.choices = [*blank, *unit_choices(field.queryset)]
 
 
 class DateInput(forms.DateInput):
@@ -196,6 +205,8 @@ class AssignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["lead_unit"].queryset = Department.objects.order_by("name")
         self.fields["co_units"].queryset = Department.objects.order_by("name")
+        units_in_pinyin_order(self.fields["lead_unit"])
+        units_in_pinyin_order(self.fields["co_units"])
         self.fields["co_units"].help_text = _("可多选；牵头单位不会同时作为配合单位。")
 
 
@@ -219,6 +230,7 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args, commitments, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ids"].queryset = commitments
+        units_in_pinyin_order(self.fields["lead_unit"])
 
     def clean(self) -> dict:
         data = super().clean()
@@ -273,3 +285,56 @@ class ReportImportForm(forms.Form):
         data["raw"] = raw
         data["source_name"] = file.name if file is not None else ""
         return data
+
+
+class ReviewDeskForm(forms.Form):
+    """The review desk's filters (a GET form; the state lives in the URL). Bad values are
+    dropped with a message, never a 500."""
+
+    unit = forms.TypedChoiceField(label=_("单位"), required=False, coerce=int, empty_value=None)
+    chapter = forms.TypedChoiceField(label=_("章节"), required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(
+        label=_("类别"), required=False, choices=[("", _("全部类别")), *Commitment.Kind.choices]
+    )
+    age = forms.TypedChoiceField(
+        label=_("等待"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("不限")), *[(str(n), _("超过 %(n)s 天") % {"n": n}) for n in AGE_CHOICES]],
+    )
+    evidence = forms.ChoiceField(
+        label=_("佐证材料"),
+        required=False,
+        choices=[("", _("不限")), ("yes", _("有佐证")), ("no", _("无佐证"))],
+    )
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[("old", _("最早提交在前")), ("new", _("最新提交在前"))],
+    )
+
+    def __init__(self, *args, chapters: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("全部单位")), *unit_choices()]
+        self.fields["chapter"].choices = [
+            ("", _("全部章节")),
+            *[(str(pk), name[:36]) for pk, name in chapters],
+        ]
+        self.fields["q"].widget.attrs.update(
+            {"placeholder": _("编号、原文、进展或填报人"), "type": "search"}
+        )
+
+    def desk_filter(self) -> DeskFilter:
+        data = self.cleaned_data if self.is_valid() else {}
+        evidence = data.get("evidence") or ""
+        return DeskFilter(
+            unit=data.get("unit"),
+            chapter=data.get("chapter"),
+            kind=data.get("kind") or "",
+            older_than_days=data.get("age"),
+            evidence={"yes": True, "no": False}.get(evidence),
+            text=data.get("q") or "",
+            newest_first=data.get("sort") == "new",
+        )

@@ -163,6 +163,7 @@ class Notification(models.Model):
         REMINDER_DIGEST = "reminder_digest", _("督办提醒")
         REPORTING_CALL = "reporting_call", _("每月报送通知")
         SUMMARY = "summary", _("进展摘要")
+        UPDATE_RETURNED = "update_returned", _("进展退回通知")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待发送")

@@ -13,7 +13,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
+from csp.decorators import csp_replace
 from django_htmx.http import reswap, retarget
 
 from commitments import clock
@@ -32,6 +34,7 @@ from commitments.models import (
     TargetReading,
 )
 from commitments.rules import TargetInput, target_fraction
+from commitments.selectors.review import INLINE_IMAGE_EXTENSIONS, evidence_kind
 from commitments.selectors.sections import report_chapter_labels, section_label
 from commitments.selectors.states import commitment_states, readings_on
 from commitments.services import progress
@@ -310,3 +313,32 @@ def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
         filename=evidence.original_name or evidence.file.name.rsplit("/", 1)[-1],
         content_type=evidence.content_type or "application/octet-stream",
     )
+
+
+@staff_required
+@require_GET
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})
+def evidence_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Evidence shown in the browser rather than downloaded: images inline, PDFs in the
+    browser's own viewer (framed by our own pages only). The same permission check as the
+    download; other types are not served inline (a Word file would only download)."""
+    evidence = get_object_or_404(Evidence.objects.select_related("update"), pk=pk)
+    commitment_or_403(request, evidence.update.commitment_id)
+    if not evidence.file:
+        raise Http404
+    kind = evidence_kind(evidence)
+    if kind not in ("image", "pdf"):
+        return redirect("evidence_download", pk=pk)
+    name = evidence.original_name or evidence.file.name.rsplit("/", 1)[-1]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    # The type comes from the extension we allow, never from what the uploader's browser
+    # claimed; nosniff (SecurityMiddleware) keeps the browser from guessing another.
+    content_type = "application/pdf" if kind == "pdf" else INLINE_IMAGE_EXTENSIONS.get(ext)
+    if content_type is None:
+        return redirect("evidence_download", pk=pk)
+    response = FileResponse(
+        evidence.file.open("rb"), as_attachment=False, filename=name, content_type=content_type
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    return response
