@@ -13,9 +13,17 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Department, Milestone, ProgressUpdate, Target
+from commitments.rules import TargetInput, reading_oddity
 from commitments.selectors.review import AGE_CHOICES, DeskFilter
 from commitments.selectors.units import unit_choices
 from commitments.validators import evidence_file_check, reading_check, update_as_of_check
+
+
+def decimal_plain(value: Decimal) -> str:
+    """A reading as a person types it: 250, 2.5, 0.75 — never 2.5E+2 (what
+    ``Decimal.normalize()`` gives for 250) nor 250.0000 (the column's scale)."""
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
 
 
 def units_in_pinyin_order(field: forms.ModelChoiceField) -> None:
@@ -23,6 +31,23 @@ def units_in_pinyin_order(field: forms.ModelChoiceField) -> None:
     field still validates against its queryset."""
     blank = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
     field.choices = [*blank, *unit_choices(field.queryset)]
+
+
+class NoSilentTruncation:
+    """Text over a field's limit is refused with a message, never cut by the browser: the
+    ``maxlength`` attribute Django puts on inputs makes a browser drop the excess of a paste
+    without a word. It becomes ``data-maxlength`` (app.js shows a counter) and the form's
+    own length check says what is too long."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            limit = field.widget.attrs.pop("maxlength", None)
+            if limit is not None:
+                field.widget.attrs["data-maxlength"] = limit
+                field.error_messages["max_length"] = _(
+                    "最多 %(limit_value)d 字，现有 %(show_value)d 字，请精简后再提交。"
+                )
 
 
 class DateInput(forms.DateInput):
@@ -51,7 +76,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class ProgressUpdateForm(forms.Form):
+class ProgressUpdateForm(NoSilentTruncation, forms.Form):
     """Record progress: a claimed status, one reading per numeric target, a narrative,
     the day it describes, evidence files and links."""
 
@@ -85,6 +110,7 @@ class ProgressUpdateForm(forms.Form):
         help_text=_("每行一个链接。"),
     )
     corrects = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    confirm_readings = forms.BooleanField(label=_("确认无误"), required=False)
 
     def __init__(
         self, *args, commitment: Commitment, targets: list[Target] | None = None, **kwargs
@@ -148,6 +174,7 @@ class ProgressUpdateForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        odd: list[tuple[str, str]] = []
         for t in self.targets:
             name = f"target_{t.pk}"
             value = data.get(name)
@@ -157,7 +184,33 @@ class ProgressUpdateForm(forms.Form):
                 reading_check(target=t, value=value)
             except ValidationError as e:
                 self.add_error(name, e)
+                continue
+            oddity = reading_oddity(TargetInput.of(t, value))
+            if oddity is not None:
+                odd.append((name, self._oddity_message(t, value, oddity)))
+        # A reading far off its target is saved only once the person confirms it.
+        self.needs_confirmation = bool(odd) and not data.get("confirm_readings")
+        if self.needs_confirmation:
+            for name, message in odd:
+                self.add_error(name, message)
         return data
+
+    def _oddity_message(self, target: Target, value: Decimal, oddity: str) -> str:
+        unit, shown = target.unit, decimal_plain(value)
+        if oddity == "over":
+            return _(
+                "%(value)s%(unit)s 是目标 %(target)s%(unit)s 的 %(times)s 倍，请核对单位和位数；"
+                "确认无误请勾选“确认无误”后再提交。"
+            ) % {
+                "value": shown,
+                "unit": unit,
+                "target": decimal_plain(target.value),
+                "times": f"{value / target.value:.1f}" if target.value else "—",
+            }
+        return _("%(value)s%(unit)s 小于零，请核对；确认无误请勾选“确认无误”后再提交。") % {
+            "value": shown,
+            "unit": unit,
+        }
 
     @property
     def readings(self) -> dict[Target, Decimal]:
@@ -180,7 +233,7 @@ def _allowed() -> list[str]:
     return list(settings.EVIDENCE_ALLOWED_EXTENSIONS)
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(NoSilentTruncation, forms.Form):
     comment = forms.CharField(
         label=_("退回意见"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -189,7 +242,7 @@ class ReturnForm(forms.Form):
     )
 
 
-class AssignForm(forms.ModelForm):
+class AssignForm(NoSilentTruncation, forms.ModelForm):
     """明责任、定时限: units, person and dates. The model's clean() keeps due >= start."""
 
     class Meta:
@@ -210,7 +263,7 @@ class AssignForm(forms.ModelForm):
         self.fields["co_units"].help_text = _("可多选；牵头单位不会同时作为配合单位。")
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(NoSilentTruncation, forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["title", "due_date"]
@@ -239,7 +292,7 @@ class BulkAssignForm(forms.Form):
         return data
 
 
-class ReportImportForm(forms.Form):
+class ReportImportForm(NoSilentTruncation, forms.Form):
     """A report to read: a text file, or its text pasted; the place and year where the
     report does not say them."""
 
@@ -287,7 +340,7 @@ class ReportImportForm(forms.Form):
         return data
 
 
-class ReviewDeskForm(forms.Form):
+class ReviewDeskForm(NoSilentTruncation, forms.Form):
     """The review desk's filters (a GET form; the state lives in the URL). Bad values are
     dropped with a message, never a 500."""
 

@@ -89,6 +89,9 @@ class Dashboard:
 
     overdue_total: int = 0
     stale_total: int = 0
+    # 十件实事 in the whole report, whether or not the viewer's unit runs any: "none here"
+    # and "none in the report" are different answers.
+    matters_in_report: int = 0
 
     @property
     def stale_days(self) -> int:
@@ -234,6 +237,9 @@ def dashboard_build(
         stale=stale[:list_limit],
         overdue_total=len(overdue),
         stale_total=len(stale),
+        matters_in_report=Commitment.objects.filter(
+            report=report, kind=Commitment.Kind.PRACTICAL_MATTER
+        ).count(),
     )
 
 

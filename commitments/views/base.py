@@ -83,6 +83,15 @@ def as_of_day(request: HttpRequest) -> dt.date:
     return min(day, today)
 
 
+def as_of_was_clamped(request: HttpRequest) -> bool:
+    """True when ?as_of asked for a day after today, which ``as_of_day`` shows as today:
+    the page must say so rather than quietly show another day."""
+    try:
+        return dt.date.fromisoformat(request.GET.get("as_of", "")) > clock.today()
+    except ValueError:
+        return False
+
+
 def safe_next(request: HttpRequest, default: str) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):

@@ -15,7 +15,13 @@ from commitments.models import (
     Report,
 )
 from commitments.selectors.dashboard import dashboard_build
-from commitments.views.base import as_of_day, current_report, no_report_page, staff_required
+from commitments.views.base import (
+    as_of_day,
+    as_of_was_clamped,
+    current_report,
+    no_report_page,
+    staff_required,
+)
 
 
 @staff_required
@@ -36,6 +42,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "reports": Report.objects.order_by("-year", "place"),
         "day": day,
         "is_today": day == clock.today(),
+        "clamped": as_of_was_clamped(request),
         "public": False,
     }
     template = "commitments/dashboard.html#body" if request.htmx else "commitments/dashboard.html"

@@ -24,6 +24,7 @@ from commitments.forms import (
     MilestoneForm,
     ProgressUpdateForm,
     ReturnForm,
+    decimal_plain,
 )
 from commitments.models import (
     Commitment,
@@ -225,7 +226,7 @@ def _prefilled_form(request, commitment, targets, timeline) -> ProgressUpdateFor
                 as_of=wrong.as_of,
                 narrative=wrong.narrative,
                 percent=wrong.percent,
-                **{f"target_{r.target_id}": r.value.normalize() for r in wrong.readings.all()},
+                **{f"target_{r.target_id}": decimal_plain(r.value) for r in wrong.readings.all()},
             )
     return ProgressUpdateForm(commitment=commitment, targets=targets, initial=initial)
 
