@@ -67,7 +67,10 @@ def test_a_future_as_of_day_is_said_on_the_dashboard(cast):
     body = client.get("/dashboard/", {"as_of": "2017-12-31"}).content.decode()
     assert "所选日期晚于今天，已按今天显示" in body
     assert "2017年7月3日" in body
-    assert "所选日期晚于今天" not in client.get("/dashboard/", {"as_of": "2017-05-01"}).content.decode()
+    assert (
+        "所选日期晚于今天"
+        not in client.get("/dashboard/", {"as_of": "2017-05-01"}).content.decode()
+    )
     partial = client.get("/dashboard/", {"as_of": "2018-01-01"}, HTTP_HX_REQUEST="true")
     assert "所选日期晚于今天" in partial.content.decode()
 
@@ -84,7 +87,9 @@ def test_chapter_names_do_not_repeat_and_part_preambles_are_named(cast):
     names = [g.name for g in board.chapters]
     assert "三、加强政府自身建设" in names
     assert "其他" not in names
-    assert names.index("三、加强政府自身建设") < names.index(labels[Section.objects.get(report=cast.report, key="3.1").pk])
+    assert names.index("三、加强政府自身建设") < names.index(
+        labels[Section.objects.get(report=cast.report, key="3.1").pk]
+    )
 
 
 def test_a_reporter_is_told_their_unit_runs_no_matter(cast):
@@ -167,9 +172,12 @@ def test_one_unit_name_everywhere_in_pinyin_order(cast):
     DepartmentFactory(name="市交通运输局")
     DepartmentFactory(name="市安全生产监督管理局")
     names = [d.name for d in units_in_order()]
-    assert names.index("市安全生产监督管理局") < names.index("市财政局") < names.index("市交通运输局")
+    assert (
+        names.index("市安全生产监督管理局") < names.index("市财政局") < names.index("市交通运输局")
+    )
     ledger_units = [
-        label for value, label in LedgerFilter(report=cast.report).filters["department"].extra["choices"]
+        label
+        for value, label in LedgerFilter(report=cast.report).filters["department"].extra["choices"]
     ][1:]
     assert ledger_units == names
     form_units = [str(label) for value, label in AssignForm().fields["lead_unit"].choices][1:]

@@ -74,15 +74,16 @@
   });
 
   // After htmx swapped a reviewed row in, carry on with the next update still waiting.
-  document.addEventListener("htmx:afterSwap", (event) => {
-    const target = event.detail && event.detail.target;
-    if (!(target instanceof Element)) return;
-    if (target.id === "desk") {
+  // (htmx:load fires on the new content; the form that asked was swapped out with its
+  // row, so events dispatched on it no longer reach the document.)
+  document.addEventListener("htmx:load", (event) => {
+    const swapped = event.target;
+    if (!(swapped instanceof Element)) return;
+    if (swapped.id === "desk") {
       currentId = null;
       return;
     }
-    const swapped = target.id ? document.getElementById(target.id) : null;
-    if (swapped && swapped.matches("[data-row]") && !swapped.classList.contains("qrow-submitted")) {
+    if (swapped.matches("[data-row]") && swapped.id === currentId && !swapped.classList.contains("qrow-submitted")) {
       const all = rows();
       const after = all.slice(all.indexOf(swapped) + 1).find((r) => r.classList.contains("qrow-submitted"));
       select(after || swapped);
