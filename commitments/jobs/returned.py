@@ -77,3 +77,8 @@ def update_returned_notify(*, update: ProgressUpdate) -> Notification | None:
         return None
     dispatch_on_commit("outbox_flush")
     return notification
+
+
+def on_update_returned(sender: type, *, update: ProgressUpdate, **kwargs: object) -> None:
+    """Receiver of ``services.review.update_returned``."""
+    update_returned_notify(update=update)

@@ -8,10 +8,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from commitments.models import DeskVisit, ProgressUpdate
-from commitments.services.progress import update_review_accept
+from commitments.services.progress import update_review_accept, update_review_return
+
+# Sent inside the transaction that returned an update (kwargs: update). The jobs app
+# listens and writes the email to its author into the outbox, so the return and its
+# email commit together; a signal because writes must not import the jobs that read them.
+update_returned = Signal()
+
+
+def update_review_return_and_tell(
+    *, update: ProgressUpdate, reviewer, comment: str, now: dt.datetime | None = None
+) -> bool:
+    """Return an update (``update_review_return``) and, in the same transaction, tell its
+    author (``update_returned``). False when someone else reviewed it first; then nobody
+    is told anything."""
+    with transaction.atomic():
+        won = update_review_return(update=update, reviewer=reviewer, comment=comment, now=now)
+        if won:
+            update_returned.send(sender=ProgressUpdate, update=update)
+    return won
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,14 +15,17 @@ from django.views.decorators.http import require_GET, require_POST
 from commitments import clock
 from commitments.access import can_read_everything, visible_commitments
 from commitments.forms import ReturnForm, ReviewDeskForm
-from commitments.jobs.returned import update_returned_notify
 from commitments.models import Commitment, ProgressUpdate
 from commitments.rules import Rag
 from commitments.selectors import review as desk
 from commitments.selectors.sections import chapters_with_commitments
 from commitments.selectors.states import commitment_states
 from commitments.services import progress
-from commitments.services.review import desk_visit_record, updates_bulk_accept
+from commitments.services.review import (
+    desk_visit_record,
+    update_review_return_and_tell,
+    updates_bulk_accept,
+)
 from commitments.views.base import current_report, safe_next, staff_required, supervisor_required
 
 REVIEW_PAGE_SIZE = 20
@@ -160,13 +162,10 @@ def update_return(request: HttpRequest, pk: int) -> HttpResponse:
         for e in form.errors.get("comment", []):
             messages.error(request, e)
         return redirect(safe_next(request, reverse("review_queue")))
-    with transaction.atomic():
-        # The return and its email to the author commit together, or neither does.
-        won = progress.update_review_return(
-            update=update, reviewer=request.user, comment=form.cleaned_data["comment"]
-        )
-        if won:
-            update_returned_notify(update=update)
+    # The return and its email to the author commit together, or neither does.
+    won = update_review_return_and_tell(
+        update=update, reviewer=request.user, comment=form.cleaned_data["comment"]
+    )
     if won:
         messages.success(request, _("已退回：%(code)s") % {"code": update.commitment.code})
     return _review_done(request, update, won)

@@ -270,7 +270,7 @@ def test_the_return_and_its_email_commit_together(cast, three, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("template missing")
 
-    monkeypatch.setattr("commitments.views.review.update_returned_notify", broken)
+    monkeypatch.setattr("commitments.jobs.returned.update_returned_notify", broken)
     client = cast.client("supervisor")
     client.raise_request_exception = False
     response = client.post(f"/review/{old.pk}/return/", {"comment": "请补充"})
