@@ -202,7 +202,7 @@ class CommitmentAdmin(ExportActionMixin, ImportExportModelAdmin, SimpleHistoryAd
     resource_classes = [CommitmentResource]
     list_display = [
         "code",
-        "short_text",
+        "summary",
         "kind",
         "matter_number",
         "lead_unit",
@@ -243,6 +243,10 @@ class CommitmentAdmin(ExportActionMixin, ImportExportModelAdmin, SimpleHistoryAd
             {"fields": ["seq", "start", "end", "in_source", "created_at", "updated_at"]},
         ),
     ]
+
+    @admin.display(description=_("摘要"), ordering="text")
+    def summary(self, obj: Commitment) -> str:
+        return obj.short_text
 
 
 class TargetReadingInline(admin.TabularInline):

@@ -18,9 +18,10 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from commitments.forms import DateInput
-from commitments.models import Commitment, Department, Report, Section
+from commitments.models import Commitment, Report
 from commitments.rules import Rag
-from commitments.selectors.sections import chapter_labels
+from commitments.selectors.sections import chapters_with_commitments
+from commitments.selectors.units import unit_choices
 
 UNASSIGNED = "none"
 
@@ -70,13 +71,13 @@ class LedgerFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.report = report
-        sections = list(Section.objects.filter(report=report).order_by("start"))
-        names = chapter_labels(sections)
+        # Only chapters that hold commitments: the review part's would always give 0 items.
         self.filters["chapter"].extra["choices"] = [
-            (str(s.pk), names[s.pk][:36]) for s in sections if s.pk in names
+            (str(pk), name[:36]) for pk, name in chapters_with_commitments(report)
         ]
-        self.filters["department"].extra["choices"] = [(UNASSIGNED, _("（未分配牵头单位）"))] + [
-            (str(d.pk), d.name) for d in Department.objects.order_by("name")
+        self.filters["department"].extra["choices"] = [
+            (UNASSIGNED, _("（未分配牵头单位）")),
+            *unit_choices(),
         ]
         self.form.fields["q"].widget.attrs.update(
             {"placeholder": _("编号、原文或责任人"), "type": "search"}

@@ -15,6 +15,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Department, Milestone, ProgressUpdate, Target
+from commitments.rules import TargetInput, reading_oddity
+from commitments.selectors.review import AGE_CHOICES, DeskFilter
+from commitments.selectors.units import unit_choices
 from commitments.validators import (
     correction_check,
     evidence_file_check,
@@ -22,6 +25,39 @@ from commitments.validators import (
     reading_check,
     update_as_of_check,
 )
+
+
+def decimal_plain(value: Decimal) -> str:
+    """A reading as a person types it: 250, 2.5, 0.75 — never 2.5E+2 (what
+    ``Decimal.normalize()`` gives for 250) nor 250.0000 (the column's scale)."""
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
+
+
+def units_in_pinyin_order(field: forms.ModelChoiceField) -> None:
+    """Offer a unit field's choices in pinyin order, by the units' one display name; the
+    field still validates against its queryset."""
+    blank = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
+    field.choices = [*blank, *unit_choices(field.queryset)]
+
+
+class NoSilentTruncation:
+    """Text over a field's limit is refused with a message, never cut by the browser: the
+    ``maxlength`` attribute Django puts on inputs makes a browser drop the excess of a paste
+    without a word. It becomes ``data-maxlength`` (app.js shows a counter) and the form's
+    own length check says what is too long."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            limit = field.widget.attrs.pop("maxlength", None)
+            if limit is not None:
+                field.widget.attrs["data-maxlength"] = limit
+                field.error_messages["max_length"] = _(
+                    "最多 %(limit_value)d 字，现有 %(show_value)d 字，请精简后再提交。"
+                )
 
 
 class DateInput(forms.DateInput):
@@ -56,7 +92,7 @@ class TargetReadingField(forms.DecimalField):
     target: Target
 
 
-class ProgressUpdateForm(forms.Form):
+class ProgressUpdateForm(NoSilentTruncation, forms.Form):
     """Record progress: a claimed status, one reading per numeric target, a narrative,
     the day it describes, evidence files and links."""
 
@@ -91,6 +127,7 @@ class ProgressUpdateForm(forms.Form):
         help_text=_("每行一个链接。"),
     )
     corrects = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    confirm_readings = forms.BooleanField(label=_("确认无误"), required=False)
 
     def __init__(
         self,
@@ -191,6 +228,7 @@ class ProgressUpdateForm(forms.Form):
         data = super().clean()
         assert data is not None  # Form.clean returns cleaned_data
         data["corrects"] = self._corrected_update(data.get("corrects"))
+        odd: list[tuple[str, str]] = []
         for t in self.targets:
             name = f"target_{t.pk}"
             value = data.get(name)
@@ -200,6 +238,15 @@ class ProgressUpdateForm(forms.Form):
                 reading_check(target=t, value=value)
             except ValidationError as e:
                 self.add_error(name, e)
+                continue
+            oddity = reading_oddity(TargetInput.of(t, value))
+            if oddity is not None:
+                odd.append((name, self._oddity_message(t, value, oddity)))
+        # A reading far off its target is saved only once the person confirms it.
+        self.needs_confirmation = bool(odd) and not data.get("confirm_readings")
+        if self.needs_confirmation:
+            for name, message in odd:
+                self.add_error(name, message)
         return data
 
     def _corrected_update(self, pk: int | None) -> ProgressUpdate | None:
@@ -217,6 +264,23 @@ class ProgressUpdateForm(forms.Form):
             self.add_error(None, e)
             return None
         return wrong
+
+    def _oddity_message(self, target: Target, value: Decimal, oddity: str) -> str:
+        unit, shown = target.unit, decimal_plain(value)
+        if oddity == "over":
+            return _(
+                "%(value)s%(unit)s 是目标 %(target)s%(unit)s 的 %(times)s 倍，请核对单位和位数；"
+                "确认无误请勾选“确认无误”后再提交。"
+            ) % {
+                "value": shown,
+                "unit": unit,
+                "target": decimal_plain(target.value) if target.value is not None else "—",
+                "times": f"{value / target.value:.1f}" if target.value else "—",
+            }
+        return _("%(value)s%(unit)s 小于零，请核对；确认无误请勾选“确认无误”后再提交。") % {
+            "value": shown,
+            "unit": unit,
+        }
 
     @property
     def readings(self) -> dict[Target, Decimal]:
@@ -239,7 +303,7 @@ def _allowed() -> list[str]:
     return list(settings.EVIDENCE_ALLOWED_EXTENSIONS)
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(NoSilentTruncation, forms.Form):
     comment = forms.CharField(
         label=_("退回意见"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -255,7 +319,7 @@ class AcceptForm(forms.Form):
     comment = forms.CharField(label=_("审核意见"), required=False, max_length=2000)
 
 
-class AssignForm(forms.ModelForm):
+class AssignForm(NoSilentTruncation, forms.ModelForm):
     """明责任、定时限: units, person and dates. The model's clean() keeps due >= start."""
 
     class Meta:
@@ -273,10 +337,12 @@ class AssignForm(forms.ModelForm):
         lead_unit.queryset = Department.objects.order_by("name")
         co_units = cast(forms.ModelMultipleChoiceField, self.fields["co_units"])
         co_units.queryset = Department.objects.order_by("name")
+        units_in_pinyin_order(lead_unit)
+        units_in_pinyin_order(co_units)
         self.fields["co_units"].help_text = _("可多选；牵头单位不会同时作为配合单位。")
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(NoSilentTruncation, forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["title", "due_date"]
@@ -322,6 +388,7 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args: Any, commitments: QuerySet[Commitment], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ModelMultipleChoiceField, self.fields["ids"]).queryset = commitments
+        units_in_pinyin_order(cast(forms.ModelChoiceField, self.fields["lead_unit"]))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -331,7 +398,7 @@ class BulkAssignForm(forms.Form):
         return data
 
 
-class ReportImportForm(forms.Form):
+class ReportImportForm(NoSilentTruncation, forms.Form):
     """A report to read: a text file, or its text pasted; the place and year where the
     report does not say them."""
 
@@ -491,3 +558,59 @@ class ReopenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("重新打开时必须填写理由。")},
     )
+
+
+class ReviewDeskForm(NoSilentTruncation, forms.Form):
+    """The review desk's filters (a GET form; the state lives in the URL). Bad values are
+    dropped with a message, never a 500."""
+
+    unit = forms.TypedChoiceField(label=_("单位"), required=False, coerce=int, empty_value=None)
+    chapter = forms.TypedChoiceField(label=_("章节"), required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(
+        label=_("类别"), required=False, choices=[("", _("全部类别")), *Commitment.Kind.choices]
+    )
+    age = forms.TypedChoiceField(
+        label=_("等待"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("不限")), *[(str(n), _("超过 %(n)s 天") % {"n": n}) for n in AGE_CHOICES]],
+    )
+    evidence = forms.ChoiceField(
+        label=_("佐证材料"),
+        required=False,
+        choices=[("", _("不限")), ("yes", _("有佐证")), ("no", _("无佐证"))],
+    )
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    sort = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[("old", _("最早提交在前")), ("new", _("最新提交在前"))],
+    )
+
+    def __init__(self, *args, chapters: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [
+            ("", _("全部单位")),
+            *unit_choices(),
+        ]
+        cast(forms.ChoiceField, self.fields["chapter"]).choices = [
+            ("", _("全部章节")),
+            *[(str(pk), name[:36]) for pk, name in chapters],
+        ]
+        self.fields["q"].widget.attrs.update(
+            {"placeholder": _("编号、原文、进展或填报人"), "type": "search"}
+        )
+
+    def desk_filter(self) -> DeskFilter:
+        data = self.cleaned_data if self.is_valid() else {}
+        evidence = data.get("evidence") or ""
+        return DeskFilter(
+            unit=data.get("unit"),
+            chapter=data.get("chapter"),
+            kind=data.get("kind") or "",
+            older_than_days=data.get("age"),
+            evidence={"yes": True, "no": False}.get(evidence),
+            text=data.get("q") or "",
+            newest_first=data.get("sort") == "new",
+        )

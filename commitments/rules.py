@@ -196,6 +196,32 @@ def target_fraction(t: TargetInput) -> float | None:
     return _clip(reading / value)
 
 
+# A reading beyond this many times its target (or, for a target to bring a figure down,
+# its target or baseline) is asked to be confirmed before it is saved: 5,000 against 400
+# is more often a slip of the keyboard (a wrong unit, a 0 too many) than a triumph.
+IMPLAUSIBLE_FACTOR = Decimal(3)
+
+
+def reading_oddity(t: TargetInput) -> str | None:
+    """Why a reading deserves a second look, or None: "over" (more than IMPLAUSIBLE_FACTOR
+    times the target), "negative" (below zero where the target is a positive amount).
+    Not an error: the person confirms and it is saved. (A reading below the baseline is
+    not odd: many figures are cumulative within the year and start again from zero.)"""
+    if not t.is_measurable or t.reading is None or t.value is None:
+        return None
+    value, reading = t.value, t.reading
+    if t.direction == "decrease":
+        ceiling = max(value, t.baseline or value)
+        if ceiling > 0 and reading > IMPLAUSIBLE_FACTOR * ceiling:
+            return "over"
+        return "negative" if reading < 0 <= value else None
+    if value > 0 and reading > IMPLAUSIBLE_FACTOR * value:
+        return "over"
+    if reading < 0 < value:
+        return "negative"
+    return None
+
+
 def percent_of(*, targets: Iterable[TargetInput], claim: ClaimInput | None) -> float:
     """Percent complete: from target readings where there are numeric targets and
     readings, else as reported; a completed claim is 100."""

@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_celery_beat",
-    "django_celery_results",
+    "tracker.apps.CeleryResultsConfig",  # django-celery-results, named in Chinese
     "commitments",
     "commitments.jobs",
     "tracker.apps.AxesConfig",  # django-axes, named in Chinese

@@ -16,3 +16,8 @@ class JobsConfig(AppConfig):
         # Register the tasks in every process (web too), so that ``dispatch_on_commit`` can
         # look them up by name; the worker's autodiscovery alone covers only the worker.
         from commitments.jobs import tasks  # noqa: F401
+        from commitments.jobs.returned import on_update_returned
+        from commitments.services.review import update_returned
+
+        # A returned update is emailed to its author at once (in the return's transaction).
+        update_returned.connect(on_update_returned, dispatch_uid="jobs.update_returned")

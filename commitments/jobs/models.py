@@ -176,6 +176,7 @@ class Notification(models.Model):
         URGING = "urging", _("督办单")
         INSTRUCTION = "instruction", _("领导批示")
         EXTENSION = "extension", _("延期审批结果")
+        UPDATE_RETURNED = "update_returned", _("进展退回通知")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待发送")

@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,457 +17,1225 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('short_name', models.CharField(blank=True, max_length=30, verbose_name='简称')),
-                ('is_supervision_office', models.BooleanField(default=False, verbose_name='督查室')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="名称")),
+                ("short_name", models.CharField(blank=True, max_length=30, verbose_name="简称")),
+                (
+                    "is_supervision_office",
+                    models.BooleanField(default=False, verbose_name="督查室"),
+                ),
             ],
             options={
-                'verbose_name': '单位',
-                'verbose_name_plural': '单位',
-                'ordering': ['name'],
+                "verbose_name": "单位",
+                "verbose_name_plural": "单位",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Commitment',
+            name="Commitment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='编号')),
-                ('seq', models.PositiveIntegerField(help_text='在报告中的顺序', verbose_name='序号')),
-                ('text', models.TextField(verbose_name='原文')),
-                ('start', models.PositiveIntegerField(verbose_name='起始位置')),
-                ('end', models.PositiveIntegerField(verbose_name='结束位置')),
-                ('kind', models.CharField(choices=[('main_target', '主要预期目标'), ('practical_matter', '十件实事'), ('pollution', '污染防治与生态环境'), ('general', '一般任务')], default='general', max_length=20, verbose_name='类别')),
-                ('matter_number', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='实事序号')),
-                ('responsible_person', models.CharField(blank=True, max_length=100, verbose_name='责任人')),
-                ('start_date', models.DateField(verbose_name='开始日期')),
-                ('due_date', models.DateField(verbose_name='完成时限')),
-                ('parsed_due_date', models.DateField(verbose_name='报告所述时限')),
-                ('due_text', models.CharField(blank=True, max_length=50, verbose_name='时限依据')),
-                ('weight', models.PositiveSmallIntegerField(default=1, verbose_name='权重')),
-                ('is_public', models.BooleanField(default=True, verbose_name='公开')),
-                ('in_source', models.BooleanField(default=True, verbose_name='仍在报告中')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('co_units', models.ManyToManyField(blank=True, related_name='co_commitments', to='commitments.department', verbose_name='配合单位')),
-                ('lead_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_commitments', to='commitments.department', verbose_name='牵头单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="编号")),
+                (
+                    "seq",
+                    models.PositiveIntegerField(help_text="在报告中的顺序", verbose_name="序号"),
+                ),
+                ("text", models.TextField(verbose_name="原文")),
+                ("start", models.PositiveIntegerField(verbose_name="起始位置")),
+                ("end", models.PositiveIntegerField(verbose_name="结束位置")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("main_target", "主要预期目标"),
+                            ("practical_matter", "十件实事"),
+                            ("pollution", "污染防治与生态环境"),
+                            ("general", "一般任务"),
+                        ],
+                        default="general",
+                        max_length=20,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "matter_number",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="实事序号"
+                    ),
+                ),
+                (
+                    "responsible_person",
+                    models.CharField(blank=True, max_length=100, verbose_name="责任人"),
+                ),
+                ("start_date", models.DateField(verbose_name="开始日期")),
+                ("due_date", models.DateField(verbose_name="完成时限")),
+                ("parsed_due_date", models.DateField(verbose_name="报告所述时限")),
+                ("due_text", models.CharField(blank=True, max_length=50, verbose_name="时限依据")),
+                ("weight", models.PositiveSmallIntegerField(default=1, verbose_name="权重")),
+                ("is_public", models.BooleanField(default=True, verbose_name="公开")),
+                ("in_source", models.BooleanField(default=True, verbose_name="仍在报告中")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "co_units",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="co_commitments",
+                        to="commitments.department",
+                        verbose_name="配合单位",
+                    ),
+                ),
+                (
+                    "lead_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_commitments",
+                        to="commitments.department",
+                        verbose_name="牵头单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '任务',
-                'verbose_name_plural': '任务',
-                'ordering': ['report', 'seq'],
+                "verbose_name": "任务",
+                "verbose_name_plural": "任务",
+                "ordering": ["report", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCommitment',
+            name="HistoricalCommitment",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, verbose_name='编号')),
-                ('seq', models.PositiveIntegerField(help_text='在报告中的顺序', verbose_name='序号')),
-                ('text', models.TextField(verbose_name='原文')),
-                ('start', models.PositiveIntegerField(verbose_name='起始位置')),
-                ('end', models.PositiveIntegerField(verbose_name='结束位置')),
-                ('kind', models.CharField(choices=[('main_target', '主要预期目标'), ('practical_matter', '十件实事'), ('pollution', '污染防治与生态环境'), ('general', '一般任务')], default='general', max_length=20, verbose_name='类别')),
-                ('matter_number', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='实事序号')),
-                ('responsible_person', models.CharField(blank=True, max_length=100, verbose_name='责任人')),
-                ('start_date', models.DateField(verbose_name='开始日期')),
-                ('due_date', models.DateField(verbose_name='完成时限')),
-                ('parsed_due_date', models.DateField(verbose_name='报告所述时限')),
-                ('due_text', models.CharField(blank=True, max_length=50, verbose_name='时限依据')),
-                ('weight', models.PositiveSmallIntegerField(default=1, verbose_name='权重')),
-                ('is_public', models.BooleanField(default=True, verbose_name='公开')),
-                ('in_source', models.BooleanField(default=True, verbose_name='仍在报告中')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('lead_unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commitments.department', verbose_name='牵头单位')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="编号")),
+                (
+                    "seq",
+                    models.PositiveIntegerField(help_text="在报告中的顺序", verbose_name="序号"),
+                ),
+                ("text", models.TextField(verbose_name="原文")),
+                ("start", models.PositiveIntegerField(verbose_name="起始位置")),
+                ("end", models.PositiveIntegerField(verbose_name="结束位置")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("main_target", "主要预期目标"),
+                            ("practical_matter", "十件实事"),
+                            ("pollution", "污染防治与生态环境"),
+                            ("general", "一般任务"),
+                        ],
+                        default="general",
+                        max_length=20,
+                        verbose_name="类别",
+                    ),
+                ),
+                (
+                    "matter_number",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="实事序号"
+                    ),
+                ),
+                (
+                    "responsible_person",
+                    models.CharField(blank=True, max_length=100, verbose_name="责任人"),
+                ),
+                ("start_date", models.DateField(verbose_name="开始日期")),
+                ("due_date", models.DateField(verbose_name="完成时限")),
+                ("parsed_due_date", models.DateField(verbose_name="报告所述时限")),
+                ("due_text", models.CharField(blank=True, max_length=50, verbose_name="时限依据")),
+                ("weight", models.PositiveSmallIntegerField(default=1, verbose_name="权重")),
+                ("is_public", models.BooleanField(default=True, verbose_name="公开")),
+                ("in_source", models.BooleanField(default=True, verbose_name="仍在报告中")),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lead_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="commitments.department",
+                        verbose_name="牵头单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 任务',
-                'verbose_name_plural': 'historical 任务',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalCommitment_co_units',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('commitment', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commitments.commitment')),
-                ('department', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commitments.department')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='commitments.historicalcommitment')),
-            ],
-            options={
-                'verbose_name': 'HistoricalCommitment_co_units',
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalDepartment',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=100, verbose_name='名称')),
-                ('short_name', models.CharField(blank=True, max_length=30, verbose_name='简称')),
-                ('is_supervision_office', models.BooleanField(default=False, verbose_name='督查室')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical 单位',
-                'verbose_name_plural': 'historical 单位',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalMilestone',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='节点')),
-                ('due_date', models.DateField(verbose_name='计划日期')),
-                ('order', models.PositiveSmallIntegerField(default=1, verbose_name='顺序')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('commitment', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commitments.commitment')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical 节点',
-                'verbose_name_plural': 'historical 节点',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalReport',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('city', models.CharField(max_length=50, verbose_name='城市')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('source_text', models.TextField(verbose_name='原文')),
-                ('source_sha256', models.CharField(max_length=64, verbose_name='原文哈希')),
-                ('source_name', models.CharField(blank=True, max_length=255, verbose_name='来源文件')),
-                ('encoding', models.CharField(default='utf-8', max_length=20, verbose_name='编码')),
-                ('is_public', models.BooleanField(default=False, help_text='公开后，无需登录即可查看只读进展。', verbose_name='政务公开')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='更新时间')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical 政府工作报告',
-                'verbose_name_plural': 'historical 政府工作报告',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalTarget',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(verbose_name='顺序')),
-                ('metric', models.CharField(max_length=200, verbose_name='指标')),
-                ('value', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='目标值')),
-                ('value_max', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='目标上限')),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='单位')),
-                ('qualifier', models.CharField(blank=True, choices=[('', '—'), ('about', '左右'), ('at_least', '以上'), ('exceed', '超过/突破'), ('strive', '力争'), ('ensure', '确保'), ('reach', '达到')], default='', max_length=10, verbose_name='限定词')),
-                ('direction', models.CharField(choices=[('increase', '增加'), ('decrease', '减少'), ('maintain', '保持'), ('achieve', '实现')], default='increase', max_length=10, verbose_name='方向')),
-                ('text', models.CharField(max_length=300, verbose_name='原文')),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('baseline_value', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='基期值')),
-                ('baseline_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='基期年')),
-                ('baseline_text', models.CharField(blank=True, max_length=300, verbose_name='基期原文')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('commitment', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commitments.commitment')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical 目标',
-                'verbose_name_plural': 'historical 目标',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 任务",
+                "verbose_name_plural": "historical 任务",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="HistoricalCommitment_co_units",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='节点')),
-                ('due_date', models.DateField(verbose_name='计划日期')),
-                ('order', models.PositiveSmallIntegerField(default=1, verbose_name='顺序')),
-                ('commitment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='commitments.commitment')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="commitments.commitment",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="commitments.department",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="commitments.historicalcommitment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '节点',
-                'verbose_name_plural': '节点',
-                'ordering': ['commitment', 'due_date', 'order'],
+                "verbose_name": "HistoricalCommitment_co_units",
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalDepartment",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=100, verbose_name="名称")),
+                ("short_name", models.CharField(blank=True, max_length=30, verbose_name="简称")),
+                (
+                    "is_supervision_office",
+                    models.BooleanField(default=False, verbose_name="督查室"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical 单位",
+                "verbose_name_plural": "historical 单位",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalMilestone",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="节点")),
+                ("due_date", models.DateField(verbose_name="计划日期")),
+                ("order", models.PositiveSmallIntegerField(default=1, verbose_name="顺序")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="commitments.commitment",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical 节点",
+                "verbose_name_plural": "historical 节点",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalReport",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("city", models.CharField(max_length=50, verbose_name="城市")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("source_text", models.TextField(verbose_name="原文")),
+                ("source_sha256", models.CharField(max_length=64, verbose_name="原文哈希")),
+                (
+                    "source_name",
+                    models.CharField(blank=True, max_length=255, verbose_name="来源文件"),
+                ),
+                ("encoding", models.CharField(default="utf-8", max_length=20, verbose_name="编码")),
+                (
+                    "is_public",
+                    models.BooleanField(
+                        default=False,
+                        help_text="公开后，无需登录即可查看只读进展。",
+                        verbose_name="政务公开",
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="创建时间"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="更新时间"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical 政府工作报告",
+                "verbose_name_plural": "historical 政府工作报告",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalTarget",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(verbose_name="顺序")),
+                ("metric", models.CharField(max_length=200, verbose_name="指标")),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="目标值",
+                    ),
+                ),
+                (
+                    "value_max",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="目标上限",
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="单位")),
+                (
+                    "qualifier",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("about", "左右"),
+                            ("at_least", "以上"),
+                            ("exceed", "超过/突破"),
+                            ("strive", "力争"),
+                            ("ensure", "确保"),
+                            ("reach", "达到"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="限定词",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("increase", "增加"),
+                            ("decrease", "减少"),
+                            ("maintain", "保持"),
+                            ("achieve", "实现"),
+                        ],
+                        default="increase",
+                        max_length=10,
+                        verbose_name="方向",
+                    ),
+                ),
+                ("text", models.CharField(max_length=300, verbose_name="原文")),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                (
+                    "baseline_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="基期值",
+                    ),
+                ),
+                (
+                    "baseline_year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="基期年"),
+                ),
+                (
+                    "baseline_text",
+                    models.CharField(blank=True, max_length=300, verbose_name="基期原文"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="commitments.commitment",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical 目标",
+                "verbose_name_plural": "historical 目标",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="Milestone",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="节点")),
+                ("due_date", models.DateField(verbose_name="计划日期")),
+                ("order", models.PositiveSmallIntegerField(default=1, verbose_name="顺序")),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="commitments.commitment",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "节点",
+                "verbose_name_plural": "节点",
+                "ordering": ["commitment", "due_date", "order"],
             },
         ),
         migrations.CreateModel(
-            name='ProgressUpdate',
+            name="ProgressUpdate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='填报时间')),
-                ('as_of', models.DateField(verbose_name='截至日期')),
-                ('claimed_status', models.CharField(choices=[('not_started', '未启动'), ('in_progress', '推进中'), ('completed', '已完成'), ('blocked', '受阻')], max_length=12, verbose_name='填报状态')),
-                ('percent', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, verbose_name='完成百分比')),
-                ('narrative', models.TextField(blank=True, verbose_name='进展情况')),
-                ('review_state', models.CharField(choices=[('submitted', '待审核'), ('accepted', '已通过'), ('returned', '已退回')], default='submitted', max_length=10, verbose_name='审核状态')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
-                ('review_comment', models.TextField(blank=True, verbose_name='审核意见')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='演示数据')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='progress_updates', to=settings.AUTH_USER_MODEL, verbose_name='填报人')),
-                ('commitment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='updates', to='commitments.commitment', verbose_name='任务')),
-                ('corrects', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='commitments.progressupdate', verbose_name='更正')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reviewed_updates', to=settings.AUTH_USER_MODEL, verbose_name='审核人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="填报时间"
+                    ),
+                ),
+                ("as_of", models.DateField(verbose_name="截至日期")),
+                (
+                    "claimed_status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "未启动"),
+                            ("in_progress", "推进中"),
+                            ("completed", "已完成"),
+                            ("blocked", "受阻"),
+                        ],
+                        max_length=12,
+                        verbose_name="填报状态",
+                    ),
+                ),
+                (
+                    "percent",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="完成百分比",
+                    ),
+                ),
+                ("narrative", models.TextField(blank=True, verbose_name="进展情况")),
+                (
+                    "review_state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "待审核"),
+                            ("accepted", "已通过"),
+                            ("returned", "已退回"),
+                        ],
+                        default="submitted",
+                        max_length=10,
+                        verbose_name="审核状态",
+                    ),
+                ),
+                (
+                    "reviewed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="审核时间"),
+                ),
+                ("review_comment", models.TextField(blank=True, verbose_name="审核意见")),
+                ("is_demo", models.BooleanField(default=False, verbose_name="演示数据")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="progress_updates",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="填报人",
+                    ),
+                ),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="updates",
+                        to="commitments.commitment",
+                        verbose_name="任务",
+                    ),
+                ),
+                (
+                    "corrects",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="corrections",
+                        to="commitments.progressupdate",
+                        verbose_name="更正",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviewed_updates",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审核人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '进展',
-                'verbose_name_plural': '进展',
-                'ordering': ['commitment', 'as_of', 'created_at', 'id'],
+                "verbose_name": "进展",
+                "verbose_name_plural": "进展",
+                "ordering": ["commitment", "as_of", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(blank=True, upload_to=commitments.models.evidence_upload_to, verbose_name='附件')),
-                ('original_name', models.CharField(blank=True, max_length=255, verbose_name='文件名')),
-                ('content_type', models.CharField(blank=True, max_length=100)),
-                ('size', models.PositiveIntegerField(default=0, verbose_name='大小')),
-                ('link', models.URLField(blank=True, max_length=500, verbose_name='链接')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('update', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='commitments.progressupdate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True,
+                        upload_to=commitments.models.evidence_upload_to,
+                        verbose_name="附件",
+                    ),
+                ),
+                (
+                    "original_name",
+                    models.CharField(blank=True, max_length=255, verbose_name="文件名"),
+                ),
+                ("content_type", models.CharField(blank=True, max_length=100)),
+                ("size", models.PositiveIntegerField(default=0, verbose_name="大小")),
+                ("link", models.URLField(blank=True, max_length=500, verbose_name="链接")),
+                ("description", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                (
+                    "update",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="commitments.progressupdate",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '佐证材料',
-                'verbose_name_plural': '佐证材料',
+                "verbose_name": "佐证材料",
+                "verbose_name_plural": "佐证材料",
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('city', models.CharField(max_length=50, verbose_name='城市')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('source_text', models.TextField(verbose_name='原文')),
-                ('source_sha256', models.CharField(max_length=64, verbose_name='原文哈希')),
-                ('source_name', models.CharField(blank=True, max_length=255, verbose_name='来源文件')),
-                ('encoding', models.CharField(default='utf-8', max_length=20, verbose_name='编码')),
-                ('is_public', models.BooleanField(default=False, help_text='公开后，无需登录即可查看只读进展。', verbose_name='政务公开')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("city", models.CharField(max_length=50, verbose_name="城市")),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("source_text", models.TextField(verbose_name="原文")),
+                ("source_sha256", models.CharField(max_length=64, verbose_name="原文哈希")),
+                (
+                    "source_name",
+                    models.CharField(blank=True, max_length=255, verbose_name="来源文件"),
+                ),
+                ("encoding", models.CharField(default="utf-8", max_length=20, verbose_name="编码")),
+                (
+                    "is_public",
+                    models.BooleanField(
+                        default=False,
+                        help_text="公开后，无需登录即可查看只读进展。",
+                        verbose_name="政务公开",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
             ],
             options={
-                'verbose_name': '政府工作报告',
-                'verbose_name_plural': '政府工作报告',
-                'ordering': ['-year', 'city'],
-                'constraints': [models.UniqueConstraint(fields=('city', 'year'), name='report_unique_city_year'), models.CheckConstraint(condition=models.Q(('year__gte', 1949), ('year__lte', 2200)), name='report_year_plausible')],
+                "verbose_name": "政府工作报告",
+                "verbose_name_plural": "政府工作报告",
+                "ordering": ["-year", "city"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("city", "year"), name="report_unique_city_year"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("year__gte", 1949), ("year__lte", 2200)),
+                        name="report_year_plausible",
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='historicalcommitment',
-            name='report',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commitments.report'),
+            model_name="historicalcommitment",
+            name="report",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="commitments.report",
+            ),
         ),
         migrations.AddField(
-            model_name='commitment',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='commitments', to='commitments.report'),
+            model_name="commitment",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="commitments",
+                to="commitments.report",
+            ),
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=20, verbose_name='编号')),
-                ('level', models.CharField(choices=[('part', '部分'), ('chapter', '章'), ('topic', '专题')], max_length=10, verbose_name='层级')),
-                ('label', models.CharField(blank=True, max_length=20, verbose_name='序号')),
-                ('title', models.CharField(max_length=300, verbose_name='标题')),
-                ('order', models.PositiveSmallIntegerField(verbose_name='顺序')),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='commitments.section')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='commitments.report')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=20, verbose_name="编号")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("part", "部分"), ("chapter", "章"), ("topic", "专题")],
+                        max_length=10,
+                        verbose_name="层级",
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=20, verbose_name="序号")),
+                ("title", models.CharField(max_length=300, verbose_name="标题")),
+                ("order", models.PositiveSmallIntegerField(verbose_name="顺序")),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="commitments.section",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="commitments.report",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '章节',
-                'verbose_name_plural': '章节',
-                'ordering': ['report', 'start'],
+                "verbose_name": "章节",
+                "verbose_name_plural": "章节",
+                "ordering": ["report", "start"],
             },
         ),
         migrations.AddField(
-            model_name='historicalcommitment',
-            name='section',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='commitments.section'),
+            model_name="historicalcommitment",
+            name="section",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="commitments.section",
+            ),
         ),
         migrations.AddField(
-            model_name='commitment',
-            name='section',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='commitments', to='commitments.section'),
+            model_name="commitment",
+            name="section",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="commitments",
+                to="commitments.section",
+            ),
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(verbose_name='顺序')),
-                ('metric', models.CharField(max_length=200, verbose_name='指标')),
-                ('value', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='目标值')),
-                ('value_max', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='目标上限')),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='单位')),
-                ('qualifier', models.CharField(blank=True, choices=[('', '—'), ('about', '左右'), ('at_least', '以上'), ('exceed', '超过/突破'), ('strive', '力争'), ('ensure', '确保'), ('reach', '达到')], default='', max_length=10, verbose_name='限定词')),
-                ('direction', models.CharField(choices=[('increase', '增加'), ('decrease', '减少'), ('maintain', '保持'), ('achieve', '实现')], default='increase', max_length=10, verbose_name='方向')),
-                ('text', models.CharField(max_length=300, verbose_name='原文')),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('baseline_value', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='基期值')),
-                ('baseline_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='基期年')),
-                ('baseline_text', models.CharField(blank=True, max_length=300, verbose_name='基期原文')),
-                ('commitment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='commitments.commitment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(verbose_name="顺序")),
+                ("metric", models.CharField(max_length=200, verbose_name="指标")),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="目标值",
+                    ),
+                ),
+                (
+                    "value_max",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="目标上限",
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="单位")),
+                (
+                    "qualifier",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("about", "左右"),
+                            ("at_least", "以上"),
+                            ("exceed", "超过/突破"),
+                            ("strive", "力争"),
+                            ("ensure", "确保"),
+                            ("reach", "达到"),
+                        ],
+                        default="",
+                        max_length=10,
+                        verbose_name="限定词",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("increase", "增加"),
+                            ("decrease", "减少"),
+                            ("maintain", "保持"),
+                            ("achieve", "实现"),
+                        ],
+                        default="increase",
+                        max_length=10,
+                        verbose_name="方向",
+                    ),
+                ),
+                ("text", models.CharField(max_length=300, verbose_name="原文")),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                (
+                    "baseline_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        max_digits=18,
+                        null=True,
+                        verbose_name="基期值",
+                    ),
+                ),
+                (
+                    "baseline_year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="基期年"),
+                ),
+                (
+                    "baseline_text",
+                    models.CharField(blank=True, max_length=300, verbose_name="基期原文"),
+                ),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="commitments.commitment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '目标',
-                'verbose_name_plural': '目标',
-                'ordering': ['commitment', 'order'],
+                "verbose_name": "目标",
+                "verbose_name_plural": "目标",
+                "ordering": ["commitment", "order"],
             },
         ),
         migrations.CreateModel(
-            name='TargetReading',
+            name="TargetReading",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=18, verbose_name='实际值')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='readings', to='commitments.target')),
-                ('update', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='readings', to='commitments.progressupdate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(decimal_places=4, max_digits=18, verbose_name="实际值"),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="readings",
+                        to="commitments.target",
+                    ),
+                ),
+                (
+                    "update",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="readings",
+                        to="commitments.progressupdate",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '指标读数',
-                'verbose_name_plural': '指标读数',
+                "verbose_name": "指标读数",
+                "verbose_name_plural": "指标读数",
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('reporter', '联络员'), ('manager', '单位负责人'), ('supervisor', '督查室'), ('leader', '领导')], max_length=12, verbose_name='角色')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='commitments.department')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("reporter", "联络员"),
+                            ("manager", "单位负责人"),
+                            ("supervisor", "督查室"),
+                            ("leader", "领导"),
+                        ],
+                        max_length=12,
+                        verbose_name="角色",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="commitments.department",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '成员',
-                'verbose_name_plural': '成员',
-                'constraints': [models.UniqueConstraint(fields=('user', 'department'), name='membership_unique_user_dept')],
+                "verbose_name": "成员",
+                "verbose_name_plural": "成员",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "department"), name="membership_unique_user_dept"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='progressupdate',
-            index=models.Index(fields=['commitment', 'review_state', 'as_of'], name='commitments_commitm_16f398_idx'),
+            model_name="progressupdate",
+            index=models.Index(
+                fields=["commitment", "review_state", "as_of"],
+                name="commitments_commitm_16f398_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='progressupdate',
-            index=models.Index(fields=['review_state', 'created_at'], name='commitments_review__f9d91f_idx'),
+            model_name="progressupdate",
+            index=models.Index(
+                fields=["review_state", "created_at"], name="commitments_review__f9d91f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__isnull', True), models.Q(('percent__gte', 0), ('percent__lte', 100)), _connector='OR'), name='update_percent_0_100'),
+            model_name="progressupdate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("percent__isnull", True),
+                    models.Q(("percent__gte", 0), ("percent__lte", 100)),
+                    _connector="OR",
+                ),
+                name="update_percent_0_100",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('review_state', 'submitted'), ('reviewed_at__isnull', True), ('reviewed_by__isnull', True)), models.Q(('review_state__in', ['accepted', 'returned']), ('reviewed_at__isnull', False), ('reviewed_by__isnull', False)), _connector='OR'), name='update_review_fields_consistent'),
+            model_name="progressupdate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("review_state", "submitted"),
+                        ("reviewed_at__isnull", True),
+                        ("reviewed_by__isnull", True),
+                    ),
+                    models.Q(
+                        ("review_state__in", ["accepted", "returned"]),
+                        ("reviewed_at__isnull", False),
+                        ("reviewed_by__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="update_review_fields_consistent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='progressupdate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('review_state', 'returned'), _negated=True), models.Q(('review_comment', ''), _negated=True), _connector='OR'), name='update_returned_has_comment'),
+            model_name="progressupdate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("review_state", "returned"), _negated=True),
+                    models.Q(("review_comment", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="update_returned_has_comment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('file', ''), _negated=True), models.Q(('link', ''), _negated=True), _connector='OR'), name='evidence_has_file_or_link'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("file", ""), _negated=True),
+                    models.Q(("link", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="evidence_has_file_or_link",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.UniqueConstraint(fields=('report', 'key'), name='section_unique_key'),
+            model_name="section",
+            constraint=models.UniqueConstraint(fields=("report", "key"), name="section_unique_key"),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gte', models.F('start'))), name='section_span_valid'),
+            model_name="section",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gte", models.F("start"))), name="section_span_valid"
+            ),
         ),
         migrations.AddIndex(
-            model_name='commitment',
-            index=models.Index(fields=['report', 'kind'], name='commitments_report__d90282_idx'),
+            model_name="commitment",
+            index=models.Index(fields=["report", "kind"], name="commitments_report__d90282_idx"),
         ),
         migrations.AddIndex(
-            model_name='commitment',
-            index=models.Index(fields=['due_date'], name='commitments_due_dat_c30083_idx'),
+            model_name="commitment",
+            index=models.Index(fields=["due_date"], name="commitments_due_dat_c30083_idx"),
         ),
         migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.UniqueConstraint(fields=('report', 'code'), name='commitment_unique_code'),
+            model_name="commitment",
+            constraint=models.UniqueConstraint(
+                fields=("report", "code"), name="commitment_unique_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.UniqueConstraint(fields=('report', 'seq'), name='commitment_unique_seq'),
+            model_name="commitment",
+            constraint=models.UniqueConstraint(
+                fields=("report", "seq"), name="commitment_unique_seq"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='commitment_span_valid'),
+            model_name="commitment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="commitment_span_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('due_date__gte', models.F('start_date'))), name='commitment_due_after_start'),
+            model_name="commitment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("due_date__gte", models.F("start_date"))),
+                name="commitment_due_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gte', 1)), name='commitment_weight_positive'),
+            model_name="commitment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gte", 1)), name="commitment_weight_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'practical_matter'), ('matter_number__gte', 1)), models.Q(models.Q(('kind', 'practical_matter'), _negated=True), ('matter_number__isnull', True)), _connector='OR'), name='commitment_matter_number_iff_practical'),
+            model_name="commitment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "practical_matter"), ("matter_number__gte", 1)),
+                    models.Q(
+                        models.Q(("kind", "practical_matter"), _negated=True),
+                        ("matter_number__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="commitment_matter_number_iff_practical",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitment',
-            constraint=models.UniqueConstraint(condition=models.Q(('matter_number__isnull', False)), fields=('report', 'matter_number'), name='commitment_unique_matter_number'),
+            model_name="commitment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("matter_number__isnull", False)),
+                fields=("report", "matter_number"),
+                name="commitment_unique_matter_number",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('commitment', 'order'), name='target_unique_order'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                fields=("commitment", "order"), name="target_unique_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('value__isnull', True), ('value__gte', 0), models.Q(('unit__in', ('个', '条', '家', '所', '台', '辆', '套', '名', '人', '万人', '户', '万户', '项', '座', '处', '支', '批', '公里', '亩', '万亩', '吨', '万吨', '兆瓦', '平方米', '万平方米', '元', '万元', '亿元', '亿美元', '万辆')), _negated=True), _connector='OR'), name='target_count_non_negative'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("value__isnull", True),
+                    ("value__gte", 0),
+                    models.Q(
+                        (
+                            "unit__in",
+                            (
+                                "个",
+                                "条",
+                                "家",
+                                "所",
+                                "台",
+                                "辆",
+                                "套",
+                                "名",
+                                "人",
+                                "万人",
+                                "户",
+                                "万户",
+                                "项",
+                                "座",
+                                "处",
+                                "支",
+                                "批",
+                                "公里",
+                                "亩",
+                                "万亩",
+                                "吨",
+                                "万吨",
+                                "兆瓦",
+                                "平方米",
+                                "万平方米",
+                                "元",
+                                "万元",
+                                "亿元",
+                                "亿美元",
+                                "万辆",
+                            ),
+                        ),
+                        _negated=True,
+                    ),
+                    _connector="OR",
+                ),
+                name="target_count_non_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('value_max__isnull', True), ('value_max__gte', models.F('value')), _connector='OR'), name='target_range_ordered'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("value_max__isnull", True),
+                    ("value_max__gte", models.F("value")),
+                    _connector="OR",
+                ),
+                name="target_range_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(('baseline_value__isnull', True), ('baseline_year__isnull', False), _connector='OR'), name='target_baseline_has_year'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("baseline_value__isnull", True),
+                    ("baseline_year__isnull", False),
+                    _connector="OR",
+                ),
+                name="target_baseline_has_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='targetreading',
-            constraint=models.UniqueConstraint(fields=('update', 'target'), name='reading_unique_per_update'),
+            model_name="targetreading",
+            constraint=models.UniqueConstraint(
+                fields=("update", "target"), name="reading_unique_per_update"
+            ),
         ),
     ]

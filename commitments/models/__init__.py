@@ -9,7 +9,7 @@ review state.
 
 from commitments.models.imports import ReportImport
 from commitments.models.ledger import COUNT_UNITS, Commitment, Milestone, Target
-from commitments.models.people import Department, Membership
+from commitments.models.people import Department, DeskVisit, Membership
 from commitments.models.progress import Evidence, ProgressUpdate, TargetReading, evidence_upload_to
 from commitments.models.reports import Report, Section
 from commitments.models.workflow import (
@@ -29,6 +29,7 @@ __all__ = [
     "COUNT_UNITS",
     "Commitment",
     "Department",
+    "DeskVisit",
     "Evidence",
     "Membership",
     "Milestone",

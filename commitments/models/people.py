@@ -21,7 +21,9 @@ class Department(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.short_name or self.name
+        # One name for a unit on every screen, form and export: the full name (简称 is
+        # kept for the admin's search and for imports).
+        return self.name
 
 
 class Membership(models.Model):
@@ -48,3 +50,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.department} · {self.get_role_display()}"
+
+
+class DeskVisit(models.Model):
+    """When a reviewer last opened the review desk, so that what arrived since is marked
+    "新". ``previous_at`` is the visit before the current sitting: a sitting is a run of
+    visits less than ``SITTING`` apart, so filtering and paging keep the markers."""
+
+    SITTING_MINUTES = 30
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_visit"
+    )
+    seen_at = models.DateTimeField(_("最近访问"))
+    previous_at = models.DateTimeField(_("上次访问"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审核台访问")
+        verbose_name_plural = _("审核台访问")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.seen_at:%Y-%m-%d %H:%M}"

@@ -66,7 +66,12 @@ class Section(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sections")
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级章节"),
     )
     key = models.CharField(_("编号"), max_length=20)  # "2", "2.1", "2.1.3", "2.S"
     level = models.CharField(_("层级"), max_length=10, choices=Level.choices)

@@ -28,6 +28,7 @@ class Group:
 
     key: str
     name: str
+    ledger_query: str = ""  # what the ledger filters by to list the row's items
     total: int = 0
     weight: int = 0
     weighted_percent: float = 0.0
@@ -103,6 +104,10 @@ class Dashboard:
         """Every completion claimed: verified_completed + claimed_pending."""
         return self.verified_completed + self.claimed_pending
 
+    # 十件实事 in the whole report, whether or not the viewer's unit runs any: "none here"
+    # and "none in the report" are different answers.
+    matters_in_report: int = 0
+
     @property
     def stale_days(self) -> int:
         return settings.STALE_AFTER_DAYS
@@ -175,14 +180,21 @@ def dashboard_build(
             verified_completed += 1
         elif state.claim_pending:
             claimed_pending += 1
-        chapter = chapter_of(sections.get(c.section_id), sections)
+        section = sections.get(c.section_id)
+        chapter = chapter_of(section, sections)
         if c.kind == Commitment.Kind.MAIN_TARGET:
-            key, name = "main", str(_("主要预期目标"))
-        elif chapter is None:
-            key, name = "other", str(_("其他"))
+            key, name, query = "main", str(_("主要预期目标")), "kind=main_target"
+        elif chapter is not None:
+            key, name, query = str(chapter.pk), chapter_names[chapter.pk], f"chapter={chapter.pk}"
+        elif section is not None and section.level == Section.Level.PART:
+            # A sentence of a part's preamble (三、加强政府自身建设 …) goes under its part,
+            # not under an anonymous "其他".
+            key, name, query = f"part{section.pk}", str(section), ""
         else:
-            key, name = str(chapter.pk), chapter_names[chapter.pk]
-        chapters.setdefault(key, Group(key=key, name=name)).add(status, c.weight)
+            key, name, query = "other", str(_("其他")), ""
+        chapters.setdefault(key, Group(key=key, name=name, ledger_query=query)).add(
+            status, c.weight
+        )
         if c.lead_unit is not None:
             dkey, dname = str(c.lead_unit_id), c.lead_unit.name
         else:
@@ -260,6 +272,9 @@ def dashboard_build(
         claimed_pending=claimed_pending,
         unacknowledged=unacknowledged[:list_limit],
         unacknowledged_total=len(unacknowledged),
+        matters_in_report=Commitment.objects.filter(
+            report=report, kind=Commitment.Kind.PRACTICAL_MATTER
+        ).count(),
     )
 
 
@@ -268,4 +283,4 @@ def _chapter_sort(group: Group, sections: dict[int, Section]) -> tuple:
         return (0, 0)
     if group.key == "other":
         return (2, 0)
-    return (1, sections[int(group.key)].start)
+    return (1, sections[int(group.key.removeprefix("part"))].start)

@@ -59,6 +59,15 @@ def figures_basis(request: HttpRequest) -> str:
     return "verified" if roles.leader and not roles.supervisor else "claimed"
 
 
+def as_of_was_clamped(request: HttpRequest) -> bool:
+    """True when ?as_of asked for a day after today, which ``as_of_day`` shows as today:
+    the page must say so rather than quietly show another day."""
+    try:
+        return dt.date.fromisoformat(request.GET.get("as_of", "")) > clock.today()
+    except ValueError:
+        return False
+
+
 def safe_next(request: HttpRequest, default: str) -> str:
     """Where to go back to after a form: ``next`` when it is a path on this site, else
     ``default``. Only a path is taken: redirect() reads a bare word ("inbox2") as a URL

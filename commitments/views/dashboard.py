@@ -16,7 +16,13 @@ from commitments.models import (
     Report,
 )
 from commitments.selectors.dashboard import dashboard_build
-from commitments.views.base import as_of_day, current_report, figures_basis, no_report_page
+from commitments.views.base import (
+    as_of_day,
+    as_of_was_clamped,
+    current_report,
+    figures_basis,
+    no_report_page,
+)
 
 
 @staff_required
@@ -38,6 +44,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "reports": Report.objects.order_by("-year", "place"),
         "day": day,
         "is_today": day == clock.today(),
+        "clamped": as_of_was_clamped(request),
         "public": False,
     }
     template = "commitments/dashboard.html#body" if request.htmx else "commitments/dashboard.html"

@@ -7,16 +7,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from csp.decorators import csp_replace
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 
@@ -44,6 +46,7 @@ from commitments.forms import (
     ReturnForm,
     UrgingAnswerForm,
     UrgingIssueForm,
+    decimal_plain,
 )
 from commitments.models import (
     Commitment,
@@ -55,6 +58,7 @@ from commitments.models import (
     TargetReading,
 )
 from commitments.rules import TargetInput, target_fraction, urging_level
+from commitments.selectors.review import INLINE_IMAGE_EXTENSIONS, evidence_kind
 from commitments.selectors.sections import report_chapter_labels, section_label
 from commitments.selectors.states import commitment_states, readings_on
 from commitments.selectors.workflow import ItemWorkflow, item_workflow
@@ -284,7 +288,7 @@ def _answerable(
 
 
 def _prefilled_form(request, commitment, targets, timeline, wf) -> ProgressUpdateForm:
-    initial = {"as_of": clock.today()}
+    initial: dict[str, Any] = {"as_of": clock.today()}
     wanted = parse_id(request.GET.get("corrects", ""))
     if wanted is not None:
         wrong = next((u for u in timeline if u.pk == wanted), None)
@@ -296,7 +300,7 @@ def _prefilled_form(request, commitment, targets, timeline, wf) -> ProgressUpdat
                 as_of=wrong.as_of,
                 narrative=wrong.narrative,
                 percent=wrong.percent,
-                **{f"target_{r.target_id}": r.value.normalize() for r in wrong.readings.all()},
+                **{f"target_{r.target_id}": decimal_plain(r.value) for r in wrong.readings.all()},
             )
     return ProgressUpdateForm(
         commitment=commitment,
@@ -402,4 +406,33 @@ def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileRespons
     if inline:
         # A PDF or image shown in the browser runs no script of ours or its own.
         response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    return response
+
+
+@staff_required
+@require_GET
+@xframe_options_sameorigin
+@csp_replace({"frame-ancestors": ["'self'"]})  # type: ignore[arg-type]  # stubs: (HttpRequest) only
+def evidence_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+    """Evidence shown in the browser rather than downloaded: images inline, PDFs in the
+    browser's own viewer (framed by our own pages only). The same permission check as the
+    download; other types are not served inline (a Word file would only download)."""
+    evidence = get_object_or_404(Evidence.objects.select_related("update"), pk=pk)
+    commitment_or_403(request, evidence.update.commitment_id)
+    if not evidence.file:
+        raise Http404
+    kind = evidence_kind(evidence)
+    if kind not in ("image", "pdf"):
+        return redirect("evidence_download", pk=pk)
+    name = evidence.original_name or evidence.file.name.rsplit("/", 1)[-1]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    # The type comes from the extension we allow, never from what the uploader's browser
+    # claimed; nosniff (SecurityMiddleware) keeps the browser from guessing another.
+    content_type = "application/pdf" if kind == "pdf" else INLINE_IMAGE_EXTENSIONS.get(ext)
+    if content_type is None:
+        return redirect("evidence_download", pk=pk)
+    response = FileResponse(
+        evidence.file.open("rb"), as_attachment=False, filename=name, content_type=content_type
+    )
+    response["Cache-Control"] = "private, max-age=300"
     return response

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from commitments.jobs.models import Summary
+from commitments.jobs.models import Notification, Summary
 from commitments.models import (
     Acknowledgement,
     Closure,
@@ -204,7 +204,13 @@ MATRIX = [
     ("milestone_delete", "post", "/milestones/{milestone}/delete/", {}, SUPERVISOR_ONLY_POST),
     ("evidence_download", "get", "/evidence/{ev_mine}/", None, MY_UNIT),
     ("evidence_download", "get", "/evidence/{ev_theirs}/", None, OTHER_UNIT),
+    # inline preview (an image, a PDF): the download's permission check
+    ("evidence_preview", "get", "/evidence/{ev_mine}/view/", None, MY_UNIT),
+    ("evidence_preview", "get", "/evidence/{ev_theirs}/view/", None, OTHER_UNIT),
+    ("evidence_preview", "post", "/evidence/{ev_mine}/view/", {}, by_role(405)),
     ("review_queue", "get", "/review/", None, SUPERVISOR_ONLY_GET),
+    ("updates_accept_bulk", "post", "/review/accept/", {"ids": "{upd}"}, SUPERVISOR_ONLY_POST),
+    ("updates_accept_bulk", "get", "/review/accept/", None, SUPERVISOR_ONLY_WRONG_METHOD),
     ("update_accept", "post", "/review/{upd}/accept/", {}, SUPERVISOR_ONLY_POST),
     ("update_accept", "get", "/review/{upd}/accept/", None, SUPERVISOR_ONLY_WRONG_METHOD),
     (
@@ -342,6 +348,7 @@ def fingerprint(world) -> tuple:
         tuple(ProgressUpdate.objects.order_by("pk").values_list("pk", "review_state")),
         tuple(Milestone.objects.order_by("pk").values_list("pk", "title", "due_date")),
         tuple(Summary.objects.order_by("pk").values_list("pk", "kind")),
+        tuple(Notification.objects.order_by("pk").values_list("pk", "key")),
         tuple(
             ReportImport.objects.order_by("pk").values_list("pk", "state", "place", "corrections")
         ),
