@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +56,7 @@ from commitments.jobs.runlog import job_run_recorded
 from commitments.models import Acknowledgement, Commitment, ProgressUpdate
 from commitments.rules import LAMPS, Rag, acknowledgement_late
 from commitments.selectors.states import CommitmentState, commitment_states, end_of_day
+from commitments.selectors.workflow import urging_proposals
 
 Kind = EmailKind
 
@@ -547,6 +548,7 @@ def digest_context(
     items: list[dict[str, Any]],
     max_rows: int | None = None,
     mail_trouble: dict[str, Any] | None = None,
+    urging: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The template context of one digest, from the items' stored contexts alone: one row
     per task, under its most pressing reason, and the headings count the rows."""
@@ -575,6 +577,7 @@ def digest_context(
         "total": total,
         "hidden": _shorten(sections, limit),
         "mail_trouble": mail_trouble if mail_trouble and mail_trouble["count"] else None,
+        "urging": urging if urging and urging["count"] else None,
         "escalate_after_days": settings.ESCALATE_AFTER_DAYS,
         "stale_after_days": settings.STALE_AFTER_DAYS,
         "inbox_url": emails.url_for("inbox"),
@@ -774,10 +777,25 @@ def reminders_run(*, day: dt.date | None = None, dry_run: bool = False) -> RunRe
         return _reminders_write(reminders_plan(day=day), day)
 
 
+def urging_due(day: dt.date) -> dict[str, Any]:
+    """The urging notices the rules call for today (建议催办), for the office's digest: the
+    daily job proposes them; it never issues a formal notice by itself."""
+    proposals = urging_proposals(commitments=assigned_commitments(), day=day)
+    by_level = Counter(p.level for p in proposals)
+    return {
+        "count": len(proposals),
+        "red": by_level.get("red", 0),
+        "yellow": by_level.get("yellow", 0),
+        "blue": by_level.get("blue", 0),
+        "url": emails.url_for("urging_proposed"),
+    }
+
+
 def _reminders_write(plan: Plan, day: dt.date) -> RunResult:
     trouble = outbox_trouble()
+    urging = urging_due(day)
     office: frozenset[int] = frozenset()
-    if trouble["count"]:
+    if trouble["count"] or urging["count"]:
         already = _sent_occasions(reminders_key_prefix(day))
         for uid, person in plan.office_people.items():
             if uid not in already:
@@ -789,8 +807,11 @@ def _reminders_write(plan: Plan, day: dt.date) -> RunResult:
         key_prefix=reminders_key_prefix(day),
         template="reminder-digest",
         context=digest_context,
-        extras=lambda uid: {"mail_trouble": trouble} if uid in plan.office else {},
-        # Failing mail is news for the office even on a day with nothing else to say.
+        extras=lambda uid: (
+            {"mail_trouble": trouble, "urging": urging} if uid in plan.office else {}
+        ),
+        # Failing mail and notices to issue are news for the office even on a day with
+        # nothing else to say.
         always=office,
     )
     return RunResult(plan, ids, False)

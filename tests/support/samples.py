@@ -49,3 +49,14 @@ def tiny_pdf(text: str = "Acceptance certificate") -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def tiny_xlsx() -> bytes:
+    """A real workbook: evidence is checked from its bytes (a bare zip header is refused)."""
+    import io
+
+    from openpyxl import Workbook
+
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    return buffer.getvalue()

@@ -19,7 +19,7 @@ from commitments.jobs.reminders import reminders_plan
 from commitments.models import DeskVisit, ProgressUpdate, Section
 from commitments.services.progress import update_review_accept
 from commitments.services.review import desk_visit_record
-from tests.support.samples import tiny_pdf, tiny_png
+from tests.support.samples import tiny_pdf, tiny_png, tiny_xlsx
 from tests.support.webutil import make_cast, record
 
 
@@ -189,7 +189,7 @@ def evidence(cast):
         files=[
             SimpleUploadedFile("验收单.pdf", tiny_pdf(), "application/octet-stream"),
             SimpleUploadedFile("照片.png", tiny_png(), "image/png"),
-            SimpleUploadedFile("台账.xlsx", b"PK\x03\x04", "application/vnd.ms-excel"),
+            SimpleUploadedFile("台账.xlsx", tiny_xlsx(), "application/vnd.ms-excel"),
         ],
     )
     return {ev.original_name.rsplit(".", 1)[-1]: ev for ev in upd.evidence.all()}
