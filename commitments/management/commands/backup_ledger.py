@@ -44,9 +44,12 @@ class Command(BaseCommand):
         os.close(fd)
         tmp = Path(tmp_name)
         try:
+            connection = connections[using]
+            # Called inside a transaction already (a test, a caller's atomic block), the
+            # snapshot is the caller's; otherwise this transaction takes its own.
+            outer = connection.in_atomic_block
             with transaction.atomic(using=using):
-                connection = connections[using]
-                if connection.vendor == "postgresql":
+                if connection.vendor == "postgresql" and not outer:
                     # one snapshot for the dump, the counts and the file list
                     with connection.cursor() as cursor:
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
