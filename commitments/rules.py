@@ -262,8 +262,7 @@ def evaluate(
         claim = ClaimInput(as_of=claim.as_of, status="in_progress", percent=None)
         closed = False
     percent = percent_of(targets=targets, claim=claim)
-    span = max((due_date - start_date).days, 1)
-    elapsed = round(100 * min(max((day - start_date).days / span, 0.0), 1.0), 1)
+    elapsed = elapsed_share(day=day, start_date=start_date, due_date=due_date)
     last_seen = claim.as_of if claim is not None else start_date
     stale = day > start_date and (day - last_seen).days > stale_after_days
     overdue_days = max((day - due_date).days, 0)
@@ -285,6 +284,68 @@ def evaluate(
     if claim is None or claim.status == "not_started":
         return result(Rag.NOT_STARTED, "not started")
     return result(Rag.GREEN, "on track")
+
+
+def elapsed_share(*, day: dt.date, start_date: dt.date, due_date: dt.date) -> float:
+    """The share of the timeline gone by on ``day``, 0..100, one decimal (序时进度)."""
+    span = max((due_date - start_date).days, 1)
+    return round(100 * min(max((day - start_date).days / span, 0.0), 1.0), 1)
+
+
+def _is_behind(
+    day: dt.date, start_date: dt.date, due_date: dt.date, percent: float, tol: int
+) -> bool:
+    elapsed = elapsed_share(day=day, start_date=start_date, due_date=due_date)
+    return day >= start_date and elapsed - percent > tol
+
+
+def next_change(
+    *,
+    day: dt.date,
+    start_date: dt.date,
+    due_date: dt.date,
+    last_seen: Iterable[dt.date | None],
+    percents: Iterable[float],
+    unacknowledged_since: dt.date | None = None,
+    tolerance: int | None = None,
+    stale_after_days: int | None = None,
+    within_days: int | None = None,
+) -> dt.date | None:
+    """The first day after ``day`` on which, with no new input (no update, review, closure,
+    extension or acknowledgement), what ``evaluate`` and ``acknowledgement_late`` say of an
+    item may change: its lamp, whether it is stale, overdue or behind, whether its
+    acknowledgement is late. None when nothing changes any more.
+
+    The days are the rules' own thresholds: the start (``day > start_date`` for staleness,
+    ``day >= start_date`` for behind), the day after the deadline, the day a claim made on
+    ``last_seen`` (None: never, counted from the start) goes stale, the first day the elapsed
+    share of the timeline runs more than the tolerance ahead of ``percents`` (one per basis,
+    claimed and verified), the day an acknowledgement becomes late. Each of these predicates
+    only ever turns one way as days pass, so until the earliest of them nothing moves: the
+    stored current status (``CommitmentStatus``) is valid up to the day before."""
+    tol = settings.RAG_TOLERANCE_PERCENT if tolerance is None else tolerance
+    stale_after = settings.STALE_AFTER_DAYS if stale_after_days is None else stale_after_days
+    within = settings.ACKNOWLEDGE_WITHIN_DAYS if within_days is None else within_days
+    one = dt.timedelta(days=1)
+    candidates = {start_date, start_date + one, due_date + one}
+    for seen in last_seen:
+        candidates.add((seen or start_date) + dt.timedelta(days=stale_after + 1))
+    for percent in percents:
+        # behind is monotone in the day (the elapsed share only grows): bisect for its start
+        lo, hi = max(day, start_date), max(due_date, start_date)
+        if not _is_behind(hi, start_date, due_date, percent, tol):
+            continue
+        while lo < hi:
+            mid = lo + (hi - lo) // 2
+            if _is_behind(mid, start_date, due_date, percent, tol):
+                hi = mid
+            else:
+                lo = mid + one
+        candidates.add(lo)
+    if unacknowledged_since is not None:
+        candidates.add(unacknowledged_since + dt.timedelta(days=within + 1))
+    later = [d for d in candidates if d > day]
+    return min(later) if later else None
 
 
 def ledger_status(*, claimed: StatusResult, verified: StatusResult) -> StatusResult:

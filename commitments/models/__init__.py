@@ -12,6 +12,7 @@ from commitments.models.ledger import COUNT_UNITS, Commitment, Milestone, Target
 from commitments.models.people import Department, DeskVisit, Membership
 from commitments.models.progress import Evidence, ProgressUpdate, TargetReading, evidence_upload_to
 from commitments.models.reports import Report, Section
+from commitments.models.status import CommitmentStatus
 from commitments.models.workflow import (
     Acknowledgement,
     Closure,
@@ -28,6 +29,7 @@ __all__ = [
     "UrgingNotice",
     "COUNT_UNITS",
     "Commitment",
+    "CommitmentStatus",
     "Department",
     "DeskVisit",
     "Evidence",

@@ -30,6 +30,7 @@ from commitments.models import (
 )
 from commitments.rules import TargetInput, percent_of
 from commitments.services import workflow
+from commitments.services.status import status_invalidate
 from commitments.validators import (
     correction_check,
     evidence_file_check,
@@ -181,6 +182,8 @@ def _review(
         )
         == 1
     )
+    if won:
+        status_invalidate([update.commitment_id])
     update.refresh_from_db(fields=["review_state", "reviewed_by", "reviewed_at", "review_comment"])
     return won
 

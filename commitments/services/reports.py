@@ -29,6 +29,7 @@ from commitments.ingest import (
 from commitments.ingest.review import apply_corrections
 from commitments.models import Commitment, Report, Section, Target
 from commitments.selectors.imports import match_commitments
+from commitments.services.status import status_invalidate
 
 T = TypeVar("T")
 
@@ -184,6 +185,8 @@ def _write(
 
     sections = _write_sections(report, parsed)
     _write_commitments(report, parsed, sections, result, progress, refresh_targets, allow_removals)
+    # Targets are written in bulk (no signals): the report's stored statuses are recomputed.
+    status_invalidate(Commitment.objects.filter(report=report))
     return result
 
 

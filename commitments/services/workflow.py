@@ -34,6 +34,7 @@ from commitments.models import (
     UrgingNotice,
 )
 from commitments.rules import UrgingLevel
+from commitments.services.status import status_invalidate
 
 # -- 签收 ------------------------------------------------------------------------------------
 
@@ -102,6 +103,7 @@ def acknowledgement_confirm(
         Acknowledgement.objects.filter(pk__in=[a.pk for a in mine]).update(
             acknowledged_at=now, acknowledged_by=by
         )
+        status_invalidate([commitment.pk])
         for a in mine:
             a.acknowledged_at, a.acknowledged_by = now, by
     return mine

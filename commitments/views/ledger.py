@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -33,11 +34,13 @@ from commitments.models import (
     Commitment,
     Report,
 )
-from commitments.rules import Rag, StatusResult
+from commitments.rules import Rag
 from commitments.selectors.exports import export_queryset, ledger_rows, to_csv, to_xlsx
+from commitments.selectors.ledger import LedgerSelection, LedgerWant, ledger_as_of, ledger_current
 from commitments.selectors.sections import report_chapter_labels, section_label
 from commitments.selectors.states import CommitmentState, commitment_states
 from commitments.services import assignment
+from commitments.services.status import status_refresh
 from commitments.views.base import current_report, figures_basis, no_report_page, safe_next
 
 PAGE_SIZE = 50
@@ -48,36 +51,52 @@ class LedgerView:
     report: Report
     filter: LedgerFilter
     day: dt.date
-    ids: list[int]  # every matching commitment, in display order
-    states: dict[int, CommitmentState]
-    rag_counts: list[tuple[str, str, int]]
+    selection: LedgerSelection  # every matching commitment in display order, with counts
     queryset: QuerySet[Commitment]  # the database-filterable part of the view
     basis: str = "claimed"  # "verified": lamps from what the office accepted (leaders' default)
-    verified_done: int = 0  # 审核确认完成
-    claimed_pending: int = 0  # 申报完成·待审核 — with verified_done, all claimed completions
-    unacknowledged: int = 0  # 未签收 (past ACKNOWLEDGE_WITHIN_DAYS)
+    states: dict[int, CommitmentState] = field(default_factory=dict)  # known so far
+
+    @property
+    def ids(self) -> Sequence[int]:
+        return self.selection.ids
+
+    @property
+    def rag_counts(self) -> list[tuple[str, str, int]]:
+        counts = self.selection.counts
+        return [(rag, str(Rag.labels[rag]), counts.get(rag, 0)) for rag in Rag.SHOWN_ORDER]
+
+    @property
+    def verified_done(self) -> int:  # 审核确认完成
+        return self.selection.verified_done
+
+    @property
+    def claimed_pending(self) -> int:  # 申报完成·待审核
+        return self.selection.claimed_pending
+
+    @property
+    def unacknowledged(self) -> int:  # 未签收 (past ACKNOWLEDGE_WITHIN_DAYS)
+        return self.selection.unacknowledged
 
     @property
     def claimed_done(self) -> int:
         return self.verified_done + self.claimed_pending
 
-
-def _sort_key(sort: str, meta: dict, shown: dict[int, StatusResult]):
-    rag_rank = {rag: i for i, rag in enumerate(Rag.SHOWN_ORDER)}
-    keys = {
-        "code": lambda pk: meta[pk][0],
-        "due": lambda pk: (meta[pk][1], meta[pk][0]),
-        "percent": lambda pk: (-shown[pk].percent, meta[pk][0]),
-        "-percent": lambda pk: (shown[pk].percent, meta[pk][0]),
-        "rag": lambda pk: (rag_rank[shown[pk].rag], meta[pk][0]),
-        "unit": lambda pk: (meta[pk][2] is None, meta[pk][2] or "", meta[pk][0]),
-    }
-    return keys.get(sort, keys["code"])
+    def states_of(self, ids: list[int]) -> dict[int, CommitmentState]:
+        """The full states of these rows (computed for the rows shown, not for every match)."""
+        missing = [pk for pk in ids if pk not in self.states]
+        if missing:
+            self.states.update(
+                commitment_states(Commitment.objects.filter(pk__in=missing), day=self.day)
+            )
+        return self.states
 
 
-def ledger_query(request: AuthenticatedHttpRequest, report: Report) -> LedgerView:
-    """The ledger as filtered by the query string: a fixed number of queries however many
-    rows match (status for all of them comes from commitment_states in two)."""
+def ledger_query(
+    request: AuthenticatedHttpRequest, report: Report, *, from_history: bool = False
+) -> LedgerView:
+    """The ledger as filtered by the query string, in a fixed number of queries however many
+    rows match: today from the stored current statuses (brought up to date first), a past
+    day (or ``from_history``) rebuilt from the history."""
     base = visible_commitments(request.user, Commitment.objects.filter(report=report))
     f = LedgerFilter(request.GET or None, queryset=base, report=report)
     valid = f.is_bound and f.form.is_valid()
@@ -85,43 +104,27 @@ def ledger_query(request: AuthenticatedHttpRequest, report: Report) -> LedgerVie
     qs = f.qs if valid else base
     today = clock.today()
     day = min(data.get("as_of") or today, today)
-
-    states = commitment_states(qs, day=day)
     basis = figures_basis(request)
-    shown = {pk: st.basis(basis) for pk, st in states.items()}
-    meta = {
-        pk: (seq, due, unit)
-        for pk, seq, due, unit in qs.order_by().values_list(
-            "pk", "seq", "due_date", "lead_unit__name"
-        )
-    }
-    ids = list(meta)
-    if data.get("overdue"):
-        ids = [pk for pk in ids if shown[pk].overdue_days > 0 and shown[pk].is_open]
-    if data.get("stale"):
-        ids = [pk for pk in ids if shown[pk].stale and shown[pk].is_open]
-    counts = dict.fromkeys(Rag.SHOWN_ORDER, 0)
-    for pk in ids:
-        counts[shown[pk].rag] += 1
-    verified_done = sum(1 for pk in ids if states[pk].verified.is_done)
-    claimed_pending = sum(1 for pk in ids if states[pk].claim_pending)
-    unacknowledged = sum(1 for pk in ids if states[pk].acknowledge_late)
-    if data.get("rag"):
-        wanted = set(data["rag"])
-        ids = [pk for pk in ids if shown[pk].rag in wanted]
-    ids.sort(key=_sort_key(data.get("sort") or "code", meta, shown))
+    want = LedgerWant(
+        basis=basis,
+        overdue=bool(data.get("overdue")),
+        stale=bool(data.get("stale")),
+        rags=frozenset(data.get("rag") or ()),
+        sort=data.get("sort") or "code",
+    )
+    states: dict[int, CommitmentState] = {}
+    if day == today and not from_history:
+        selection = ledger_current(qs, status_refresh(qs), want)
+    else:
+        selection, states = ledger_as_of(qs, day, want)
     return LedgerView(
         report=report,
         filter=f,
         day=day,
-        ids=ids,
-        states=states,
-        rag_counts=[(rag, str(Rag.labels[rag]), counts[rag]) for rag in Rag.SHOWN_ORDER],
+        selection=selection,
         queryset=qs,
         basis=basis,
-        verified_done=verified_done,
-        claimed_pending=claimed_pending,
-        unacknowledged=unacknowledged,
+        states=states,
     )
 
 
@@ -136,9 +139,10 @@ def _ledger_page(view: LedgerView, number: str | None) -> tuple[Page, list[Commi
     }
     commitments = [rows[pk] for pk in ids]
     chapters = report_chapter_labels(view.report)
+    states = view.states_of(ids)
     for c in commitments:
         # read by the template: the row's state, chapter label and the lamp it shows
-        c.state = view.states[c.pk]  # type: ignore[attr-defined]
+        c.state = states[c.pk]  # type: ignore[attr-defined]
         c.chapter_label = section_label(c.section, chapters)  # type: ignore[attr-defined]
         c.shown = c.state.basis(view.basis)  # type: ignore[attr-defined]
     return page, commitments
@@ -182,10 +186,11 @@ def ledger_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
     commitments = sorted(
         (c for c in export_queryset(view.queryset) if c.pk in wanted), key=lambda c: wanted[c.pk]
     )
-    rows = ledger_rows(commitments, view.states)
+    states = view.states_of(list(wanted))
+    rows = ledger_rows(commitments, states)
     stem = f"台账-{report.place}{report.year}-{view.day:%Y%m%d}"
     if fmt == "xlsx":
-        rags = [view.states[c.pk].shown.rag for c in commitments]
+        rags = [states[c.pk].shown.rag for c in commitments]
         body = to_xlsx(rows, rags, title=report.title, day=view.day)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:

@@ -1,0 +1,209 @@
+"""Reads for the ledger (台账): which commitments a filtered view lists, in what order, with
+the lamp counts above it.
+
+Two sources, one meaning:
+- today: the stored current status (``models.CommitmentStatus``), so filtering, counting,
+  sorting and paging run in SQL whatever the size of the report (the caller brings the
+  rows up to date first, ``services.status.status_refresh``, and passes its ``Current``);
+- a past day: the states rebuilt from the append-only history (``commitment_states``),
+  filtered and sorted in Python by the same columns (``status_values``).
+A test holds the two to the same answer for every filter and sort.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+
+from commitments.models import Commitment, Department
+from commitments.rules import Rag
+from commitments.selectors.states import CommitmentState, commitment_states
+from commitments.selectors.units import pinyin_key
+
+
+@dataclass(frozen=True)
+class Current:
+    """Proof that the stored statuses of a set of commitments were brought up to ``day`` (the
+    ledger's today): the readers of the rows ask for one, so none can forget the refresh."""
+
+    day: dt.date
+    refreshed: int  # rows recomputed to give it
+
+
+def status_values(state: CommitmentState) -> dict[str, Any]:
+    """The one mapping from the rules' answer to what the ledger filters, counts and sorts
+    by: the columns of the stored current status, and the keys of the as-of rows."""
+    shown, verified = state.shown, state.verified
+    return {
+        "rag": shown.rag,
+        "percent": shown.percent,
+        "overdue": shown.overdue_days > 0 and shown.is_open,
+        "stale": shown.stale and shown.is_open,
+        "v_rag": verified.rag,
+        "v_percent": verified.percent,
+        "v_overdue": verified.overdue_days > 0 and verified.is_open,
+        "v_stale": verified.stale and verified.is_open,
+        "claim_pending": state.claim_pending,
+        "acknowledge_late": state.acknowledge_late,
+        "unacknowledged_since": state.unacknowledged_since,
+        "last_update_as_of": state.last_update_as_of,
+        "last_verified_as_of": state.last_verified_as_of,
+    }
+
+
+@dataclass(frozen=True)
+class LedgerWant:
+    """What the filter form asks for beyond the database filters."""
+
+    basis: str = "claimed"  # or "verified"
+    overdue: bool = False
+    stale: bool = False
+    rags: frozenset[str] = frozenset()
+    sort: str = "code"
+
+    @property
+    def prefix(self) -> str:
+        return "v_" if self.basis == "verified" else ""
+
+
+# Sort orders: (key, descending) pairs; "p:" keys are status columns of the chosen basis.
+SORTS: dict[str, list[tuple[str, bool]]] = {
+    "code": [("seq", False)],
+    "due": [("due_date", False), ("seq", False)],
+    "percent": [("p:percent", True), ("seq", False)],
+    "-percent": [("p:percent", False), ("seq", False)],
+    "rag": [("rag_rank", False), ("seq", False)],
+    "unit": [("unit_rank", False), ("seq", False)],
+}
+
+
+class CountedIds(Sequence[int]):
+    """An ordered queryset of ids whose length is already known (from the lamp counts), so
+    that paging it costs one query, not two."""
+
+    def __init__(self, qs: QuerySet[Commitment, int], total: int) -> None:
+        self.qs, self.total = qs, total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: Any) -> Any:
+        return list(self.qs[index]) if isinstance(index, slice) else self.qs[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.qs)
+
+
+@dataclass
+class LedgerSelection:
+    ids: (
+        Sequence[int] | QuerySet[Commitment, int]
+    )  # every matching commitment, in display order (a list or a queryset)
+    counts: dict[str, int] = field(default_factory=dict)  # by shown lamp, before the lamp filter
+    verified_done: int = 0
+    claimed_pending: int = 0
+    unacknowledged: int = 0
+
+
+def _unit_ranks() -> dict[int, int]:
+    units = sorted(Department.objects.values_list("pk", "name"), key=lambda u: pinyin_key(u[1]))
+    return {pk: i for i, (pk, _name) in enumerate(units)}
+
+
+def ledger_current(qs: QuerySet[Commitment], current: Current, want: LedgerWant) -> LedgerSelection:
+    """Today's ledger from the stored statuses: a fixed number of queries, the work in SQL."""
+    del current  # its existence is the point: the rows are up to date
+    p = f"current__{want.prefix}"
+    if want.overdue:
+        qs = qs.filter(**{f"{p}overdue": True})
+    if want.stale:
+        qs = qs.filter(**{f"{p}stale": True})
+    totals = qs.aggregate(
+        **{f"n_{rag}": Count("pk", filter=Q(**{f"{p}rag": rag})) for rag in Rag.SHOWN_ORDER},
+        verified_done=Count("pk", filter=Q(current__v_rag__in=Rag.DONE)),
+        claimed_pending=Count("pk", filter=Q(current__claim_pending=True)),
+        unacknowledged=Count("pk", filter=Q(current__acknowledge_late=True)),
+    )
+    if want.rags:
+        qs = qs.filter(**{f"{p}rag__in": sorted(want.rags)})
+    order = []
+    for key, desc in SORTS.get(want.sort, SORTS["code"]):
+        if key == "rag_rank":
+            qs = qs.annotate(
+                rag_rank=Case(
+                    *(When(**{f"{p}rag": r}, then=Value(i)) for i, r in enumerate(Rag.SHOWN_ORDER)),
+                    default=Value(len(Rag.SHOWN_ORDER)),
+                    output_field=IntegerField(),
+                )
+            )
+        elif key == "unit_rank":
+            ranks = _unit_ranks()
+            qs = qs.annotate(
+                unit_rank=Case(
+                    *(When(lead_unit_id=pk, then=Value(i)) for pk, i in ranks.items()),
+                    default=Value(len(ranks)),
+                    output_field=IntegerField(),
+                )
+            )
+        name = f"{p}{key[2:]}" if key.startswith("p:") else key
+        order.append(f"-{name}" if desc else name)
+    counts = {rag: totals[f"n_{rag}"] for rag in Rag.SHOWN_ORDER}
+    total = sum(n for rag, n in counts.items() if not want.rags or rag in want.rags)
+    return LedgerSelection(
+        ids=CountedIds(qs.order_by(*order).values_list("pk", flat=True), total),
+        counts=counts,
+        verified_done=totals["verified_done"],
+        claimed_pending=totals["claimed_pending"],
+        unacknowledged=totals["unacknowledged"],
+    )
+
+
+def ledger_as_of(
+    qs: QuerySet[Commitment], day: dt.date, want: LedgerWant
+) -> tuple[LedgerSelection, dict[int, CommitmentState]]:
+    """The ledger on a past day, rebuilt from the history; the same columns as the stored
+    statuses, filtered and sorted in Python. Also returns the states it computed."""
+    states = commitment_states(qs, day=day)
+    pre = want.prefix
+    ranks = _unit_ranks()
+    rag_rank = {rag: i for i, rag in enumerate(Rag.SHOWN_ORDER)}
+    rows: dict[int, dict[str, Any]] = {}
+    for pk, seq, due, unit in qs.order_by().values_list("pk", "seq", "due_date", "lead_unit_id"):
+        v = status_values(states[pk])
+        rows[pk] = {
+            **{f"p:{k[len(pre) :]}": val for k, val in v.items() if k.startswith(pre)},
+            "all": v,
+            "seq": seq,
+            "due_date": due,
+            "unit_rank": ranks.get(unit, len(ranks)) if unit is not None else len(ranks),
+        }
+        rows[pk]["rag_rank"] = rag_rank.get(rows[pk]["p:rag"], len(rag_rank))
+    ids = list(rows)
+    if want.overdue:
+        ids = [pk for pk in ids if rows[pk]["p:overdue"]]
+    if want.stale:
+        ids = [pk for pk in ids if rows[pk]["p:stale"]]
+    counts = dict.fromkeys(Rag.SHOWN_ORDER, 0)
+    for pk in ids:
+        counts[rows[pk]["p:rag"]] += 1
+    selection = LedgerSelection(
+        ids=[],
+        counts=counts,
+        verified_done=sum(1 for pk in ids if rows[pk]["all"]["v_rag"] in Rag.DONE),
+        claimed_pending=sum(1 for pk in ids if rows[pk]["all"]["claim_pending"]),
+        unacknowledged=sum(1 for pk in ids if rows[pk]["all"]["acknowledge_late"]),
+    )
+    if want.rags:
+        ids = [pk for pk in ids if rows[pk]["p:rag"] in want.rags]
+    for key, desc in reversed(SORTS.get(want.sort, SORTS["code"])):
+
+        def sort_key(pk: int, k: str = key) -> Any:
+            return rows[pk][k]
+
+        ids.sort(key=sort_key, reverse=desc)  # stable: the last key first
+    selection.ids = ids
+    return selection, states

@@ -1,0 +1,187 @@
+"""Keeping the stored current status (``models.CommitmentStatus``) true.
+
+Two halves:
+- ``status_invalidate``: every writer of an input of the rules bumps the rows' ``stamp`` in
+  its own transaction. Model saves and deletes do it through signals (``connect_signals``,
+  from the app's start-up), so the admin, the services, the demo data and a restore are all
+  covered; writes that bypass signals (``QuerySet.update``, ``bulk_create``) call it
+  themselves.
+- ``status_refresh``: before a screen reads today's statuses from the rows, the missing and
+  stale ones are recomputed from the rules (``selectors.states.commitment_states``), in a
+  fixed number of queries per chunk. The values are written with the stamp read *before*
+  they were computed, so a write that lands meanwhile leaves the row stale, never wrong.
+
+``selectors.ledger.status_values`` is the one mapping from the rules' answer to the row's
+columns; the agreement tests compare the rows with it day by day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Min, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
+
+from commitments import clock
+from commitments.models import (
+    Acknowledgement,
+    Closure,
+    Commitment,
+    CommitmentStatus,
+    ProgressUpdate,
+    Target,
+    TargetReading,
+)
+from commitments.rules import next_change
+from commitments.selectors.ledger import Current, status_values
+from commitments.selectors.states import commitment_states
+
+CHUNK = 2000
+
+VALUE_FIELDS = [
+    "rag", "percent", "overdue", "stale",
+    "v_rag", "v_percent", "v_overdue", "v_stale",
+    "claim_pending", "acknowledge_late", "unacknowledged_since",
+    "last_update_as_of", "last_verified_as_of",
+]  # fmt: skip
+
+
+def rules_key() -> str:
+    """The settings the rules were applied under: a row computed under others is stale."""
+    return (
+        f"{settings.RAG_TOLERANCE_PERCENT}/{settings.STALE_AFTER_DAYS}/"
+        f"{settings.ACKNOWLEDGE_WITHIN_DAYS}"
+    )
+
+
+def _fresh(day: dt.date, prefix: str = "") -> Q:
+    return Q(
+        **{
+            f"{prefix}fresh_stamp": F(f"{prefix}stamp"),
+            f"{prefix}rules_key": rules_key(),
+            f"{prefix}computed_for__lte": day,
+        }
+    ) & (Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": day}))
+
+
+def status_invalidate(commitment_ids: Iterable[int] | QuerySet[Commitment]) -> int:
+    """Mark these commitments' rows stale (in the caller's transaction). A row not made yet
+    is made stale, so that a refresh racing with this write cannot store what it saw
+    before the write."""
+    if isinstance(commitment_ids, QuerySet):
+        return CommitmentStatus.objects.filter(commitment__in=commitment_ids.values("pk")).update(
+            stamp=F("stamp") + 1
+        )
+    ids = set(commitment_ids)
+    if not ids:
+        return 0
+    n = CommitmentStatus.objects.filter(commitment_id__in=ids).update(stamp=F("stamp") + 1)
+    if n < len(ids):
+        have = set(
+            CommitmentStatus.objects.filter(commitment_id__in=ids).values_list("pk", flat=True)
+        )
+        CommitmentStatus.objects.bulk_create(
+            [CommitmentStatus(commitment_id=pk, stamp=1) for pk in ids - have],
+            ignore_conflicts=True,
+        )
+    return n
+
+
+def status_refresh(commitments: QuerySet[Commitment]) -> Current:
+    """Bring the rows of ``commitments`` up to the ledger's today; returns the proof. One
+    query when all are current."""
+    day = clock.today()
+    stale = list(commitments.exclude(_fresh(day, "current__")).values_list("pk", "current__stamp"))
+    missing = [pk for pk, stamp in stale if stamp is None]
+    if missing:
+        CommitmentStatus.objects.bulk_create(
+            [CommitmentStatus(commitment_id=pk) for pk in missing], ignore_conflicts=True
+        )
+    stamps = [(pk, stamp or 0) for pk, stamp in stale]
+    for start in range(0, len(stamps), CHUNK):
+        _recompute(dict(stamps[start : start + CHUNK]), day)
+    return Current(day=day, refreshed=len(stamps))
+
+
+def _recompute(stamps: dict[int, int], day: dt.date) -> None:
+    ids = list(stamps)
+    states = commitment_states(Commitment.objects.filter(pk__in=ids), day=day)
+    dates = dict(Commitment.objects.filter(pk__in=ids).values_list("pk", "start_date"))
+    due = dict(Commitment.objects.filter(pk__in=ids).values_list("pk", "due_date"))
+    # An update dated after today (a demo's clock, a back-dated today) counts from its day.
+    upcoming = dict(
+        ProgressUpdate.objects.filter(commitment_id__in=ids, as_of__gt=day)
+        .values("commitment_id")
+        .annotate(first=Min("as_of"))
+        .values_list("commitment_id", "first")
+    )
+    key = rules_key()
+    rows = []
+    for pk, state in states.items():
+        until = next_change(
+            day=day,
+            start_date=dates[pk],
+            due_date=due[pk],
+            last_seen=[state.last_update_as_of, state.last_verified_as_of],
+            percents=[state.shown.percent, state.verified.percent],
+            unacknowledged_since=state.unacknowledged_since,
+        )
+        if pk in upcoming and (until is None or upcoming[pk] < until):
+            until = upcoming[pk]
+        rows.append(
+            CommitmentStatus(
+                commitment_id=pk,
+                fresh_stamp=stamps[pk],
+                rules_key=key,
+                computed_for=day,
+                valid_until=None if until is None else until - dt.timedelta(days=1),
+                **status_values(state),
+            )
+        )
+    CommitmentStatus.objects.bulk_update(
+        rows, ["fresh_stamp", "rules_key", "computed_for", "valid_until", *VALUE_FIELDS]
+    )
+
+
+# -- signals: every saved or deleted input marks its commitment's row stale ----------------------
+
+
+def _commitment_id(sender: type[models.Model], instance: models.Model) -> int | None:
+    if sender is Commitment:
+        return instance.pk
+    if sender is TargetReading:
+        update_id = getattr(instance, "update_id", None)
+        if update_id is None:
+            return None
+        return (
+            ProgressUpdate.objects.filter(pk=update_id)
+            .values_list("commitment_id", flat=True)
+            .first()
+        )
+    return getattr(instance, "commitment_id", None)
+
+
+def _on_write(sender: type[models.Model], instance: models.Model, **kwargs: object) -> None:
+    pk = _commitment_id(sender, instance)
+    if pk is not None:
+        status_invalidate([pk])
+
+
+WATCHED: tuple[type[models.Model], ...] = (
+    Commitment,
+    Target,
+    ProgressUpdate,
+    TargetReading,
+    Closure,
+    Acknowledgement,
+)
+
+
+def connect_signals() -> None:
+    for model in WATCHED:
+        uid = f"commitment-status-{model._meta.label_lower}"
+        post_save.connect(_on_write, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(_on_write, sender=model, dispatch_uid=uid + "-delete")
