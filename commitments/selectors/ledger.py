@@ -100,9 +100,7 @@ class CountedIds(Sequence[int]):
 
 @dataclass
 class LedgerSelection:
-    ids: (
-        Sequence[int] | QuerySet[Commitment, int]
-    )  # every matching commitment, in display order (a list or a queryset)
+    ids: Sequence[int]  # every matching commitment, in display order
     counts: dict[str, int] = field(default_factory=dict)  # by shown lamp, before the lamp filter
     verified_done: int = 0
     claimed_pending: int = 0
