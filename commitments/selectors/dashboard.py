@@ -13,11 +13,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Commitment, Report, Section, Target
+from commitments.models import Commitment, Department, Report, Section, Target
 from commitments.rules import Rag, StatusResult, TargetInput, target_fraction
+from commitments.selectors.ledger import Current
 from commitments.selectors.sections import chapter_labels, chapter_of
 from commitments.selectors.states import CommitmentState, commitment_states, readings_on
 
@@ -34,11 +35,11 @@ class Group:
     weighted_percent: float = 0.0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Rag.SHOWN_ORDER, 0))
 
-    def add(self, status: StatusResult, weight: int) -> None:
-        self.total += 1
-        self.weight += weight
-        self.weighted_percent += status.percent * weight
-        self.counts[status.rag] += 1
+    def add(self, tally: Tally) -> None:
+        self.total += tally.n
+        self.weight += tally.weight
+        self.weighted_percent += tally.weighted_percent
+        self.counts[tally.rag] += tally.n
 
     @property
     def percent(self) -> float:
@@ -133,6 +134,156 @@ def _target_rows(targets: list[Target], readings: dict[int, Decimal]) -> list[Ta
     return rows
 
 
+@dataclass(frozen=True)
+class Tally:
+    """Commitments of one kind-group, section, lead unit and lamp: how many, their weight and
+    their weighted percent. The dashboard is assembled from these, whichever the source."""
+
+    main: bool  # a main target (主要预期目标): grouped apart from the chapters
+    section_id: int | None
+    unit_id: int | None
+    rag: str
+    n: int
+    weight: int
+    weighted_percent: float
+
+
+@dataclass
+class _Facts:
+    """What the dashboard needs beyond the tallies: the listed rows, in order, with totals."""
+
+    tallies: list[Tally]
+    overdue: list[int]
+    overdue_total: int
+    stale: list[int]
+    stale_total: int
+    unacknowledged: list[int]
+    unacknowledged_total: int
+    verified_completed: int
+    claimed_pending: int
+    states: dict[int, CommitmentState]
+
+
+def _facts_current(qs: QuerySet[Commitment], p: str, limit: int, verified_only: bool) -> _Facts:
+    """Today, from the stored current statuses: aggregates and the first rows of each list
+    in SQL."""
+    rag = f"current__{p}rag"
+    tallies = [
+        Tally(
+            main=r["kind"] == Commitment.Kind.MAIN_TARGET,
+            section_id=r["section_id"],
+            unit_id=r["lead_unit_id"],
+            rag=r[rag],
+            n=r["n"],
+            weight=r["w"] or 0,
+            weighted_percent=float(r["wp"] or 0.0),
+        )
+        for r in qs.order_by()
+        .values("kind", "section_id", "lead_unit_id", rag)
+        .annotate(
+            n=Count("pk"),
+            w=Sum("weight"),
+            wp=Sum(F("weight") * F(f"current__{p}percent"), output_field=FloatField()),
+        )
+    ]
+    seen = "current__last_verified_as_of" if verified_only else "current__last_update_as_of"
+    lists = {
+        "overdue": (Q(**{rag: Rag.RED}), [F("due_date").asc(), F("seq").asc()]),
+        "stale": (
+            Q(**{f"current__{p}stale": True}),
+            [F(seen).asc(nulls_first=True), F("seq").asc()],
+        ),
+        "unacknowledged": (
+            Q(current__acknowledge_late=True),
+            [F("current__unacknowledged_since").asc(nulls_first=True), F("seq").asc()],
+        ),
+    }
+    totals = qs.aggregate(
+        **{name: Count("pk", filter=q) for name, (q, _order) in lists.items()},
+        verified_completed=Count("pk", filter=Q(current__v_rag__in=Rag.DONE)),
+        claimed_pending=Count(
+            "pk", filter=Q(current__claim_pending=True) & ~Q(current__v_rag__in=Rag.DONE)
+        ),
+    )
+    listed = {
+        name: list(qs.filter(q).order_by(*order).values_list("pk", flat=True)[:limit])
+        for name, (q, order) in lists.items()
+    }
+    return _Facts(
+        tallies=tallies,
+        overdue=listed["overdue"],
+        overdue_total=totals["overdue"],
+        stale=listed["stale"],
+        stale_total=totals["stale"],
+        unacknowledged=listed["unacknowledged"],
+        unacknowledged_total=totals["unacknowledged"],
+        verified_completed=totals["verified_completed"],
+        claimed_pending=totals["claimed_pending"] if not verified_only else 0,
+        states={},
+    )
+
+
+def _facts_as_of(
+    qs: QuerySet[Commitment], day: dt.date, basis: str, limit: int, verified_only: bool
+) -> _Facts:
+    """A past day, rebuilt from the history, tallied in Python."""
+    states = commitment_states(qs, day=day)
+    if verified_only:
+        states = {pk: _verified_view(s) for pk, s in states.items()}
+    shown = {pk: s.basis(basis) for pk, s in states.items()}
+    groups: dict[tuple[bool, int | None, int | None, str], list[float]] = {}
+    meta = list(
+        qs.order_by("seq").values_list("pk", "kind", "section_id", "lead_unit_id", "weight")
+    )
+    for pk, kind, section_id, unit_id, weight in meta:
+        status = shown[pk]
+        g = groups.setdefault(
+            (kind == Commitment.Kind.MAIN_TARGET, section_id, unit_id, status.rag), [0, 0, 0.0]
+        )
+        g[0] += 1
+        g[1] += weight
+        g[2] += status.percent * weight
+    order = [pk for pk, *_rest in meta]
+    overdue = sorted(
+        (pk for pk in order if shown[pk].rag == Rag.RED), key=lambda pk: -shown[pk].overdue_days
+    )
+    stale = sorted(
+        (pk for pk in order if shown[pk].stale and shown[pk].is_open),
+        key=lambda pk: states[pk].last_update_as_of or dt.date.min,
+    )
+    unacknowledged = sorted(
+        (pk for pk in order if states[pk].acknowledge_late),
+        key=lambda pk: states[pk].unacknowledged_since or dt.date.min,
+    )
+    return _Facts(
+        tallies=[
+            Tally(main, section_id, unit_id, rag, int(n), int(w), wp)
+            for (main, section_id, unit_id, rag), (n, w, wp) in groups.items()
+        ],
+        overdue=overdue[:limit],
+        overdue_total=len(overdue),
+        stale=stale[:limit],
+        stale_total=len(stale),
+        unacknowledged=unacknowledged[:limit],
+        unacknowledged_total=len(unacknowledged),
+        verified_completed=sum(1 for s in states.values() if s.verified.is_done),
+        claimed_pending=sum(
+            1 for s in states.values() if not s.verified.is_done and s.claim_pending
+        ),
+        states=states,
+    )
+
+
+def _verified_view(s: CommitmentState) -> CommitmentState:
+    """What the public sees: the accepted figures only, never a unit's unreviewed claim."""
+    return replace(
+        s,
+        status=s.verified,
+        claimed_status=s.verified_status,
+        last_update_as_of=s.last_verified_as_of,
+    )
+
+
 def dashboard_build(
     *,
     report: Report,
@@ -141,48 +292,41 @@ def dashboard_build(
     list_limit: int = 15,
     verified_only: bool = False,
     basis: str = "claimed",
+    current: Current | None = None,
 ) -> Dashboard:
     """The dashboard of ``report`` restricted to ``commitments`` (what the viewer may see,
     or the public ones), as of ``day``. A fixed number of queries.
+
+    With ``current`` for ``day`` (the stored statuses were brought up to today), the
+    counts and lists come from the stored statuses, aggregated in SQL; otherwise the day is
+    rebuilt from the append-only history. The same figures come out either way (tested).
 
     ``verified_only`` (the public page) shows what the supervision office has accepted,
     never a department's unreviewed claim. ``basis`` chooses the figures the lamps and
     percentages count by for the staff (``verified`` for leaders first, or ``claimed``, where
     an unreviewed completion counts as 申报完成·待审核, never as done)."""
     qs = commitments.filter(report=report)
-    states = commitment_states(qs, day=day)
     if verified_only:
-        states = {
-            pk: replace(
-                s,
-                status=s.verified,
-                claimed_status=s.verified_status,
-                last_update_as_of=s.last_verified_as_of,
-            )
-            for pk, s in states.items()
-        }
-    rows = list(qs.select_related("lead_unit").order_by("seq"))
+        basis = "verified"
+    if current is not None and current.day == day:
+        facts = _facts_current(qs, "v_" if basis == "verified" else "", list_limit, verified_only)
+    else:
+        facts = _facts_as_of(qs, day, basis, list_limit, verified_only)
     sections = {s.pk: s for s in Section.objects.filter(report=report)}
+    chapter_names = chapter_labels(sections.values())
+    units = dict(Department.objects.values_list("pk", "name"))
 
     by_rag = dict.fromkeys(Rag.SHOWN_ORDER, 0)
     weight_total, weighted = 0, 0.0
     chapters: dict[str, Group] = {}
     departments: dict[str, Group] = {}
-    verified_completed = claimed_pending = 0
-    chapter_names = chapter_labels(sections.values())
-    shown = {pk: s.basis(basis) for pk, s in states.items()}
-    for c in rows:
-        state, status = states[c.pk], shown[c.pk]
-        by_rag[status.rag] += 1
-        weight_total += c.weight
-        weighted += status.percent * c.weight
-        if state.verified.is_done:
-            verified_completed += 1
-        elif state.claim_pending:
-            claimed_pending += 1
-        section = sections.get(c.section_id)
+    for tally in facts.tallies:
+        by_rag[tally.rag] += tally.n
+        weight_total += tally.weight
+        weighted += tally.weighted_percent
+        section = sections.get(tally.section_id) if tally.section_id is not None else None
         chapter = chapter_of(section, sections)
-        if c.kind == Commitment.Kind.MAIN_TARGET:
+        if tally.main:
             key, name, query = "main", str(_("主要预期目标")), "kind=main_target"
         elif chapter is not None:
             key, name, query = str(chapter.pk), chapter_names[chapter.pk], f"chapter={chapter.pk}"
@@ -192,19 +336,33 @@ def dashboard_build(
             key, name, query = f"part{section.pk}", str(section), ""
         else:
             key, name, query = "other", str(_("其他")), ""
-        chapters.setdefault(key, Group(key=key, name=name, ledger_query=query)).add(
-            status, c.weight
-        )
-        if c.lead_unit is not None:
-            dkey, dname = str(c.lead_unit_id), c.lead_unit.name
+        chapters.setdefault(key, Group(key=key, name=name, ledger_query=query)).add(tally)
+        if tally.unit_id is not None:
+            dkey, dname = str(tally.unit_id), units[tally.unit_id]
         else:
             dkey, dname = "none", str(_("（未分配）"))
-        departments.setdefault(dkey, Group(key=dkey, name=dname)).add(status, c.weight)
+        departments.setdefault(dkey, Group(key=dkey, name=dname)).add(tally)
+    total = sum(by_rag.values())
 
-    total = len(rows)
-    panel = [
-        c for c in rows if c.kind in (Commitment.Kind.PRACTICAL_MATTER, Commitment.Kind.POLLUTION)
-    ]
+    panel = list(
+        qs.filter(kind__in=(Commitment.Kind.PRACTICAL_MATTER, Commitment.Kind.POLLUTION))
+        .select_related("lead_unit")
+        .order_by("seq")
+    )
+    listed_ids = {*facts.overdue, *facts.stale, *facts.unacknowledged}
+    listed = (
+        {c.pk: c for c in qs.filter(pk__in=listed_ids).select_related("lead_unit")}
+        if listed_ids
+        else {}
+    )
+    states = facts.states
+    need = [pk for pk in [*listed_ids, *(c.pk for c in panel)] if pk not in states]
+    if need:
+        fresh = commitment_states(Commitment.objects.filter(pk__in=need), day=day)
+        if verified_only:
+            fresh = {pk: _verified_view(s) for pk, s in fresh.items()}
+        states = {**states, **fresh}
+
     targets_by_c: dict[int, list[Target]] = defaultdict(list)
     panel_targets = list(
         Target.objects.filter(commitment_id__in=[c.pk for c in panel]).order_by(
@@ -224,6 +382,9 @@ def dashboard_build(
             c, states[c.pk], _target_rows(targets_by_c.get(c.pk, []), readings), basis=basis
         )
 
+    def rows(ids: list[int]) -> list[ItemRow]:
+        return [ItemRow(listed[pk], states[pk], basis=basis) for pk in ids]
+
     matters = sorted(
         (item(c) for c in panel if c.kind == Commitment.Kind.PRACTICAL_MATTER),
         key=lambda r: r.commitment.matter_number or 0,
@@ -231,23 +392,6 @@ def dashboard_build(
     pollution = [
         item(c) for c in panel if c.kind == Commitment.Kind.POLLUTION and targets_by_c.get(c.pk)
     ]
-    overdue = sorted(
-        (ItemRow(c, states[c.pk], basis=basis) for c in rows if shown[c.pk].rag == Rag.RED),
-        key=lambda r: -r.shown.overdue_days,
-    )
-    stale = sorted(
-        (
-            ItemRow(c, states[c.pk], basis=basis)
-            for c in rows
-            if shown[c.pk].stale and shown[c.pk].is_open
-        ),
-        key=lambda r: r.state.last_update_as_of or dt.date.min,
-    )
-    unacknowledged = sorted(
-        (ItemRow(c, states[c.pk], basis=basis) for c in rows if states[c.pk].acknowledge_late),
-        key=lambda r: r.state.unacknowledged_since or dt.date.min,
-    )
-
     chapter_groups = sorted(chapters.values(), key=lambda g: _chapter_sort(g, sections))
     department_groups = sorted(departments.values(), key=lambda g: (-g.total, g.name))
     return Dashboard(
@@ -259,19 +403,19 @@ def dashboard_build(
             for rag, n in by_rag.items()
         ],
         percent=round(weighted / weight_total, 1) if weight_total else 0.0,
-        verified_completed=verified_completed,
+        verified_completed=facts.verified_completed,
         chapters=chapter_groups,
         departments=department_groups,
         matters=matters,
         pollution=pollution,
-        overdue=overdue[:list_limit],
-        stale=stale[:list_limit],
-        overdue_total=len(overdue),
-        stale_total=len(stale),
+        overdue=rows(facts.overdue),
+        stale=rows(facts.stale),
+        overdue_total=facts.overdue_total,
+        stale_total=facts.stale_total,
         basis=basis,
-        claimed_pending=claimed_pending,
-        unacknowledged=unacknowledged[:list_limit],
-        unacknowledged_total=len(unacknowledged),
+        claimed_pending=facts.claimed_pending,
+        unacknowledged=rows(facts.unacknowledged),
+        unacknowledged_total=facts.unacknowledged_total,
         matters_in_report=Commitment.objects.filter(
             report=report, kind=Commitment.Kind.PRACTICAL_MATTER
         ).count(),

@@ -16,6 +16,7 @@ from commitments.models import (
     Report,
 )
 from commitments.selectors.dashboard import dashboard_build
+from commitments.services.status import status_refresh
 from commitments.views.base import (
     as_of_day,
     as_of_was_clamped,
@@ -32,11 +33,14 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     if report is None:
         return no_report_page(request)
     day = as_of_day(request)
+    visible = visible_commitments(request.user, Commitment.objects.all())
+    current = status_refresh(visible.filter(report=report)) if day == clock.today() else None
     board = dashboard_build(
         report=report,
-        commitments=visible_commitments(request.user, Commitment.objects.all()),
+        commitments=visible,
         day=day,
         basis=figures_basis(request),
+        current=current,
     )
     context = {
         "board": board,

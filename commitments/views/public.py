@@ -12,6 +12,7 @@ from commitments.models import (
     Report,
 )
 from commitments.selectors.dashboard import dashboard_build
+from commitments.services.status import status_refresh
 
 
 @require_GET
@@ -26,12 +27,14 @@ def public_report(request: HttpRequest, pk: int) -> HttpResponse:
     names of people and no evidence files."""
     report = get_object_or_404(Report, pk=pk, is_public=True)
     day = clock.today()
+    public = Commitment.objects.filter(is_public=True, in_source=True)
     board = dashboard_build(
         report=report,
-        commitments=Commitment.objects.filter(is_public=True, in_source=True),
+        commitments=public,
         day=day,
         list_limit=30,
         verified_only=True,
+        current=status_refresh(public.filter(report=report)),
     )
     return render(
         request,
