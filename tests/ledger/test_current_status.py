@@ -1,0 +1,326 @@
+"""The stored current status (CommitmentStatus) and the rules agree.
+
+- ``rules.next_change``: nothing the rows store moves before the day it names (hypothesis);
+- the rows, kept up to date the way the screens do it, equal the rules' answer for every
+  commitment on every day of the demo year;
+- today's ledger and dashboard read from the rows give what the history gives;
+- a write invalidates; a refresh that raced with a write leaves the row stale, not wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from commitments.models import Commitment, CommitmentStatus, ProgressUpdate
+from commitments.rules import (
+    ClaimInput,
+    Rag,
+    TargetInput,
+    acknowledgement_late,
+    evaluate,
+    next_change,
+)
+from commitments.selectors.dashboard import dashboard_build
+from commitments.selectors.ledger import (
+    SORTS,
+    LedgerWant,
+    ledger_as_of,
+    ledger_current,
+    status_values,
+)
+from commitments.selectors.states import commitment_states
+from commitments.services import status as status_service
+from commitments.services.status import VALUE_FIELDS, status_invalidate, status_refresh
+from tests.support.factories import UserFactory
+
+# -- next_change ---------------------------------------------------------------------------------
+
+dates = st.dates(min_value=dt.date(2016, 6, 1), max_value=dt.date(2018, 6, 1))
+
+
+@st.composite
+def cases(draw):
+    start = draw(dates)
+    due = start + dt.timedelta(days=draw(st.integers(0, 500)))
+    day = start + dt.timedelta(days=draw(st.integers(-40, 700)))
+    targets = [
+        TargetInput(
+            value=draw(st.sampled_from([None, Decimal(0), Decimal(50), Decimal(100)])),
+            direction=draw(st.sampled_from(["increase", "decrease", "maintain", "achieve"])),
+            qualifier=draw(st.sampled_from(["", "reach"])),
+            baseline=draw(st.sampled_from([None, Decimal(20), Decimal(200)])),
+            reading=draw(
+                st.sampled_from([None, Decimal(0), Decimal(30), Decimal(90), Decimal(150)])
+            ),
+        )
+        for _ in range(draw(st.integers(0, 2)))
+    ]
+    claim = draw(
+        st.one_of(
+            st.none(),
+            st.builds(
+                ClaimInput,
+                as_of=st.just(day - dt.timedelta(days=draw(st.integers(0, 200)))),
+                status=st.sampled_from(["not_started", "in_progress", "completed"]),
+                percent=st.sampled_from([None, Decimal(0), Decimal(35), Decimal(80)]),
+            ),
+        )
+    )
+    unack = draw(st.one_of(st.none(), st.just(day - dt.timedelta(days=draw(st.integers(0, 10))))))
+    return {
+        "day": day,
+        "start_date": start,
+        "due_date": due,
+        "targets": targets,
+        "claim": claim,
+        "closed": draw(st.booleans()),
+        "reopened": draw(st.booleans()),
+        "tolerance": draw(st.sampled_from([0, 15, 40])),
+        "stale_after_days": draw(st.sampled_from([1, 45])),
+        "unack": unack,
+    }
+
+
+def _signature(case: dict, day: dt.date) -> tuple:
+    r = evaluate(
+        day=day,
+        start_date=case["start_date"],
+        due_date=case["due_date"],
+        targets=case["targets"],
+        claim=case["claim"],
+        closed=case["closed"],
+        reopened=case["reopened"],
+        tolerance=case["tolerance"],
+        stale_after_days=case["stale_after_days"],
+    )
+    late = case["unack"] is not None and acknowledgement_late(
+        assigned_on=case["unack"], day=day, within_days=3
+    )
+    return (r.rag, r.stale, r.overdue_days > 0, r.behind, r.is_open, r.percent, late)
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(cases())
+def test_nothing_moves_before_next_change(case):
+    day = case["day"]
+    first = _signature(case, day)
+    claim = case["claim"]
+    change = next_change(
+        day=day,
+        start_date=case["start_date"],
+        due_date=case["due_date"],
+        last_seen=[claim.as_of if claim else None],
+        percents=[first[5]],
+        unacknowledged_since=case["unack"],
+        tolerance=case["tolerance"],
+        stale_after_days=case["stale_after_days"],
+        within_days=3,
+    )
+    assert change is None or change > day
+    last = (change - dt.timedelta(days=1)) if change else day + dt.timedelta(days=800)
+    d = day
+    while d <= last:
+        assert _signature(case, d) == first, (d, change)
+        d += dt.timedelta(days=1)
+
+
+def test_next_change_names_the_deadline():
+    start, due = dt.date(2017, 1, 1), dt.date(2017, 6, 30)
+    change = next_change(
+        day=dt.date(2017, 6, 1),
+        start_date=start,
+        due_date=due,
+        last_seen=[dt.date(2017, 5, 31)],
+        percents=[100.0],
+        tolerance=15,
+        stale_after_days=45,
+    )
+    assert change == dt.date(2017, 7, 1)
+
+
+# -- the rows against the rules, day by day --------------------------------------------------------
+
+
+def _rows_agree(day: dt.date) -> int:
+    """Bring the rows up to ``day`` as the screens do; compare with the rules. Returns the
+    number of rows the refresh recomputed."""
+    current = status_refresh(Commitment.objects.all())
+    assert current.day == day
+    expected = {
+        pk: status_values(s)
+        for pk, s in commitment_states(Commitment.objects.all(), day=day).items()
+    }
+    stored = {
+        r["pk"]: {f: r[f] for f in VALUE_FIELDS}
+        for r in CommitmentStatus.objects.values("pk", *VALUE_FIELDS)
+    }
+    assert stored.keys() == expected.keys()
+    wrong = [(pk, stored[pk], expected[pk]) for pk in expected if stored[pk] != expected[pk]]
+    assert not wrong, (day, len(wrong), wrong[:3])
+    return current.refreshed
+
+
+@pytest.mark.django_db
+def test_rows_agree_with_the_rules_every_day_of_the_demo_year(anyang, settings):
+    settings.LEDGER_TODAY = dt.date(2017, 12, 31)
+    call_command("demo_data", as_of="2017-12-31", stdout=StringIO())
+    assert ProgressUpdate.objects.count() > 300
+    recomputed = []
+    day = dt.date(2017, 1, 1)
+    while day <= dt.date(2017, 12, 31):
+        settings.LEDGER_TODAY = day
+        recomputed.append(_rows_agree(day))
+        day += dt.timedelta(days=1)
+    # The shortcut is one: after the first day, most days recompute few rows.
+    total = Commitment.objects.count()
+    assert recomputed[0] == total
+    assert sorted(recomputed)[len(recomputed) // 2] < total // 10
+    # Going back in time recomputes (rows computed for a later day are not used).
+    back = dt.date(2017, 3, 1)
+    settings.LEDGER_TODAY = back
+    later = CommitmentStatus.objects.filter(computed_for__gt=back).count()
+    assert later > 0
+    assert _rows_agree(back) == later
+
+
+# -- today's screens: rows and history give the same answer -----------------------------------------
+
+
+@pytest.fixture
+def demo(anyang, settings):
+    settings.LEDGER_TODAY = dt.date(2017, 9, 30)
+    call_command("demo_data", as_of="2017-09-30", stdout=StringIO())
+    return anyang
+
+
+def _board(board):
+    return (
+        board.total,
+        board.by_rag,
+        board.percent,
+        board.verified_completed,
+        board.claimed_pending,
+        [(g.key, g.name, g.total, g.counts, g.percent) for g in board.chapters],
+        [(g.key, g.name, g.total, g.counts, g.percent) for g in board.departments],
+        [r.commitment.pk for r in board.overdue],
+        [r.commitment.pk for r in board.stale],
+        [r.commitment.pk for r in board.unacknowledged],
+        (board.overdue_total, board.stale_total, board.unacknowledged_total),
+        [(r.commitment.pk, r.shown.rag, r.shown.percent) for r in board.matters],
+        [(r.commitment.pk, r.shown.rag) for r in board.overdue],
+    )
+
+
+@pytest.mark.django_db
+def test_ledger_and_dashboard_from_rows_equal_them_from_history(demo):
+    qs = Commitment.objects.filter(report=demo)
+    day = dt.date(2017, 9, 30)
+    current = status_refresh(qs)
+    seen_lamps = set()
+    for basis in ("claimed", "verified"):
+        for sort in SORTS:
+            for overdue, stale in ((False, False), (True, False), (False, True)):
+                for rags in (
+                    frozenset(),
+                    frozenset({Rag.RED, Rag.GREEN}),
+                    frozenset({Rag.CLAIMED}),
+                ):
+                    want = LedgerWant(
+                        basis=basis, overdue=overdue, stale=stale, rags=rags, sort=sort
+                    )
+                    rows = ledger_current(qs, current, want)
+                    history, _states = ledger_as_of(qs, day, want)
+                    assert list(rows.ids) == list(history.ids), want
+                    assert len(rows.ids) == len(history.ids)
+                    assert rows.counts == history.counts, want
+                    assert (rows.verified_done, rows.claimed_pending, rows.unacknowledged) == (
+                        history.verified_done,
+                        history.claimed_pending,
+                        history.unacknowledged,
+                    )
+                    seen_lamps |= {r for r, n in rows.counts.items() if n}
+    # the demo exercises the lamps the comparison is about
+    assert {Rag.RED, Rag.YELLOW, Rag.GREEN, Rag.COMPLETED} <= seen_lamps
+
+    everyone = Commitment.objects.all()
+    for kw in (
+        {"basis": "claimed"},
+        {"basis": "verified"},
+        {"verified_only": True, "list_limit": 30},
+    ):
+        from_rows = dashboard_build(
+            report=demo, commitments=everyone, day=day, current=current, **kw
+        )
+        from_history = dashboard_build(report=demo, commitments=everyone, day=day, **kw)
+        assert _board(from_rows) == _board(from_history), kw
+        assert from_rows.overdue_total and from_rows.total == qs.count()
+
+
+# -- invalidation ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_write_makes_the_row_stale_and_the_next_read_sees_it(anyang):
+    c = Commitment.objects.filter(report=anyang, updates__isnull=True).first()
+    assert c is not None
+    status_refresh(Commitment.objects.all())
+    assert CommitmentStatus.objects.get(pk=c.pk).rag != Rag.CLAIMED
+    ProgressUpdate.objects.create(
+        commitment=c,
+        author=UserFactory(),
+        as_of=dt.date(2017, 9, 29),
+        claimed_status="completed",
+        percent=Decimal(100),
+    )
+    row = CommitmentStatus.objects.get(pk=c.pk)
+    assert row.fresh_stamp != row.stamp  # stale until read
+    assert status_refresh(Commitment.objects.filter(pk=c.pk)).refreshed == 1
+    assert CommitmentStatus.objects.get(pk=c.pk).rag == Rag.CLAIMED
+
+
+@pytest.mark.django_db
+def test_a_refresh_racing_a_write_stays_stale(anyang, monkeypatch):
+    c = Commitment.objects.filter(report=anyang).first()
+    status_invalidate([c.pk])
+    real = status_service.commitment_states
+
+    def write_meanwhile(*args, **kwargs):
+        result = real(*args, **kwargs)  # what the refresh saw …
+        status_invalidate([c.pk])  # … then a writer commits
+        return result
+
+    monkeypatch.setattr(status_service, "commitment_states", write_meanwhile)
+    status_refresh(Commitment.objects.filter(pk=c.pk))
+    row = CommitmentStatus.objects.get(pk=c.pk)
+    assert row.fresh_stamp != row.stamp
+    monkeypatch.setattr(status_service, "commitment_states", real)
+    assert status_refresh(Commitment.objects.filter(pk=c.pk)).refreshed == 1
+
+
+@pytest.mark.django_db
+def test_changed_rules_settings_recompute(anyang, settings):
+    settings.LEDGER_TODAY = dt.date(2017, 9, 30)
+    status_refresh(Commitment.objects.all())
+    assert status_refresh(Commitment.objects.all()).refreshed == 0
+    settings.STALE_AFTER_DAYS = 10
+    assert status_refresh(Commitment.objects.all()).refreshed == Commitment.objects.count()
+    _rows_agree(dt.date(2017, 9, 30))
+
+
+@pytest.mark.django_db
+def test_refresh_status_command(anyang):
+    out = StringIO()
+    call_command("refresh_status", stdout=out)
+    assert str(Commitment.objects.count()) in out.getvalue()
+    assert status_refresh(Commitment.objects.all()).refreshed == 0
+    out = StringIO()
+    call_command("refresh_status", "--all", stdout=out)
+    assert str(Commitment.objects.count()) in out.getvalue()
