@@ -43,6 +43,7 @@ db: install compilemessages
 	$(BIN)/python manage.py seed_report
 	$(BIN)/python manage.py setup_schedules
 	$(BIN)/python manage.py demo_data --as-of $(DEMO_AS_OF)
+	LEDGER_TODAY=$(DEMO_AS_OF) $(BIN)/python manage.py refresh_status
 
 run: system-deps install redis db
 	$(BIN)/python manage.py collectstatic --noinput -v 0

@@ -36,7 +36,12 @@ MANIFEST_NAME = "manifest.json"
 FILES_PREFIX = "files/"
 
 EXCLUDED_APPS = {"contenttypes", "sessions", "django_celery_results", "axes"}
-EXCLUDED_MODELS = {"auth.Permission", "django_celery_beat.PeriodicTasks"}
+# commitments.CommitmentStatus is derived (recomputed from the rules when read), not data.
+EXCLUDED_MODELS = {
+    "auth.Permission",
+    "django_celery_beat.PeriodicTasks",
+    "commitments.CommitmentStatus",
+}
 
 
 def backed_up_models() -> list[type[models.Model]]:

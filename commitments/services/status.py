@@ -18,10 +18,11 @@ columns; the agreement tests compare the rows with it day by day.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import models
+from django.db import OperationalError, models, transaction
 from django.db.models import F, Min, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 
@@ -40,6 +41,7 @@ from commitments.selectors.ledger import Current, status_values
 from commitments.selectors.states import commitment_states
 
 CHUNK = 2000
+log = logging.getLogger(__name__)
 
 VALUE_FIELDS = [
     "rag", "percent", "overdue", "stale",
@@ -102,7 +104,16 @@ def status_refresh(commitments: QuerySet[Commitment]) -> Current:
         )
     stamps = [(pk, stamp or 0) for pk, stamp in stale]
     for start in range(0, len(stamps), CHUNK):
-        _recompute(dict(stamps[start : start + CHUNK]), day)
+        chunk = dict(stamps[start : start + CHUNK])
+        try:
+            with transaction.atomic():
+                _recompute(chunk, day)
+        except OperationalError:
+            # Two readers refreshing the same rows at once on PostgreSQL may deadlock; one
+            # is cancelled. The other wrote the same values (both computed them from the
+            # rules on the same data), so this one goes on; a row left stale is recomputed
+            # by the next read.
+            log.warning("status refresh of %d rows yielded to a concurrent one", len(chunk))
     return Current(day=day, refreshed=len(stamps))
 
 
@@ -165,6 +176,8 @@ def _commitment_id(sender: type[models.Model], instance: models.Model) -> int | 
 
 
 def _on_write(sender: type[models.Model], instance: models.Model, **kwargs: object) -> None:
+    if kwargs.get("raw"):
+        return  # loaddata (a restore): the rows are not restored; they are made on first read
     pk = _commitment_id(sender, instance)
     if pk is not None:
         status_invalidate([pk])
