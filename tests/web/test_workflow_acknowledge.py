@@ -110,7 +110,7 @@ def test_unacknowledged_after_n_days_shows_on_ledger_and_dashboard(cast, setting
     assert board.unacknowledged_total == 0  # within the three days
     # Back-dating in bulk bypasses the writers (and their signals): say so, as they do.
     Acknowledgement.objects.update(assigned_on=DAY - dt.timedelta(days=4))
-    status_invalidate(Acknowledgement.objects.values_list("commitment_id", flat=True))
+    status_invalidate(list(Acknowledgement.objects.values_list("commitment_id", flat=True)))
     board = sup.get("/dashboard/").context["board"]
     assert [r.commitment.pk for r in board.unacknowledged] == [cast.theirs.pk]
     assert "交办后未签收" in sup.get("/dashboard/").content.decode()
