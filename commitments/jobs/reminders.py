@@ -731,13 +731,36 @@ def _write_all(
     extras: Callable[[int], dict[str, Any]] | None = None,
     always: frozenset[int] = frozenset(),
 ) -> list[int]:
-    """Screen and write the candidates a batch of REMINDER_BATCH_SIZE people at a time and
-    return the ids of the emails written. Each batch is its own short transaction,
-    screened, written, rendered and let go before the next, so memory stays bounded
-    whatever the number of people; a run killed half way leaves whole batches behind, and
-    its rerun skips what they recorded. ``always``: people written to even without items
-    (the office, when mail is failing)."""
+    """Screen the candidates a batch of REMINDER_BATCH_SIZE people at a time, write those
+    kept a batch of as many at a time, and return the ids of the emails written. Each
+    batch written is its own short transaction, rendered and let go before the next, so
+    memory stays bounded whatever the number of people; a run killed half way leaves whole
+    batches behind, and its rerun skips what they recorded. ``always``: people written to
+    even without items (the office, when mail is failing). ``on_batch`` sees each batch
+    as it is screened."""
+    size = max(settings.REMINDER_BATCH_SIZE, 1)
     ids: list[int] = []
+    # Screened people gather here until a batch is full (still in key order): on a quiet
+    # day most candidates were told already, and a batch is written in few statements.
+    ready: Batch = {}
+
+    def write() -> None:
+        nonlocal ready
+        if ready:
+            ids.extend(
+                _write_batch(
+                    plan,
+                    ready,
+                    kind=kind,
+                    key_prefix=key_prefix,
+                    template=template,
+                    context=context,
+                    extras=extras,
+                    always=always,
+                )
+            )
+        ready = {}
+
     for batch, kept in _in_batches(
         plan,
         candidates,
@@ -746,20 +769,14 @@ def _write_all(
         also=always,
         keep_items=False,
     ):
-        by_person = {uid: kept.get(uid, []) for uid in batch if uid in kept or uid in always}
-        if by_person:
-            ids += _write_batch(
-                plan,
-                by_person,
-                kind=kind,
-                key_prefix=key_prefix,
-                template=template,
-                context=context,
-                extras=extras,
-                always=always,
-            )
+        for uid in batch:
+            if uid in kept or uid in always:
+                ready[uid] = kept.get(uid, [])
+                if len(ready) >= size:
+                    write()
         if on_batch:
             on_batch(plan, kept)
+    write()
     return sorted(ids)
 
 
@@ -888,8 +905,8 @@ def reminders_run(
 ) -> RunResult:
     """The daily reminder job: the day's digests into the outbox, a batch of people at a
     time (``_write_all``); a dry run is the plan alone (``reminders_plan``), screened the
-    same way. ``on_batch(plan, batch)`` sees each batch, screened (and written). The
-    scheduled task and ``send_reminders`` both call this."""
+    same way. ``on_batch(plan, batch)`` sees each batch as it is screened. The scheduled
+    task and ``send_reminders`` both call this."""
     day = day or clock.today()
     if dry_run:
         return RunResult(reminders_plan(day=day, on_batch=on_batch), [], True)
