@@ -15,6 +15,10 @@ of its own.
 Only one size (for the issue's figures): ``--size 10000 --people 1000``, or
 ``--size 10000 --people 10000``.
 
+Goal: the reminder run's process peaks at no more than ``--max-peak-mb`` (200 MB) at any
+size, 10,000 recipients included — the run screens and writes a batch of people at a time;
+the script fails past it.
+
 A fresh SQLite database (in a temporary directory) gets ``--users`` people (320
 departments with two reporters and a manager each, the supervision office, leaders; a few
 inactive or without an address) and first ``--small``, then ``--large`` commitments with a
@@ -474,6 +478,11 @@ def one_size(args: argparse.Namespace) -> None:
     plan_reads = r["run_kinds"]["SELECT"] - 4 * batches
     print(f"reminder reads: {plan_reads} for the plan + 4 per batch × {batches} batches")
     print(f"RESULT select={plan_reads} sum_select={r['sum_kinds']['SELECT']}")
+    if not TRACE:  # tracemalloc's own bookkeeping weighs on the peak
+        assert r["peak_mb"] <= args.max_peak_mb, (
+            f"the reminder run peaked at {r['peak_mb']:.0f} MB, over {args.max_peak_mb:.0f} MB"
+        )
+        print(f"reminder run peak {r['peak_mb']:.0f} MB ≤ {args.max_peak_mb:.0f} MB: goal met")
 
 
 def main() -> None:
@@ -483,6 +492,7 @@ def main() -> None:
     ap.add_argument("--people", "--users", dest="people", type=int, default=1000)
     ap.add_argument("--database-url", default=None)
     ap.add_argument("--tracemalloc", action="store_true")
+    ap.add_argument("--max-peak-mb", type=float, default=200.0)
     ap.add_argument("--size", type=int, default=None, help="one size only, in this process")
     ap.add_argument("--run-only", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -495,6 +505,7 @@ def main() -> None:
     selects = []
     for size in (args.small, args.large):
         cmd = [sys.executable, __file__, "--size", str(size), "--people", str(args.people)]
+        cmd += ["--max-peak-mb", str(args.max_peak_mb)]
         cmd += ["--tracemalloc"] if args.tracemalloc else []
         if args.database_url:
             cmd += ["--database-url", args.database_url]
