@@ -85,8 +85,8 @@ class Command(BaseCommand):
         ]
         ids: list[int] = []
         for title, run in jobs:
-            # Each batch of people is shown as it is screened (and written): the output
-            # streams, and a real run keeps no list of every item.
+            # Each batch of people is shown as it is screened: the output streams, and a
+            # real run keeps no list of every item.
             self.stdout.write(self.style.HTTP_INFO(f"\n{title}"))
             result = run(day=day, dry_run=dry_run, on_batch=self.show_batch)
             self.show_totals(result)
