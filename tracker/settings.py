@@ -266,8 +266,9 @@ IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 # On-demand summaries a person may ask for per hour (each is a full build of the ledger).
 SUMMARY_ON_DEMAND_PER_HOUR = env.int("SUMMARY_ON_DEMAND_PER_HOUR", default=10)
 
-# Reminder digests are written in batches of this many recipients, each batch in its own
-# short transaction (memory stays bounded; a killed worker's rerun skips what is written).
+# Reminder digests are screened and written in batches of this many recipients, each batch
+# in its own short transaction (memory stays bounded; a killed worker's rerun skips what is
+# written).
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 # Some mail clients cut HTML over ~100 KB: a digest longer than this many rows, or larger
 # than this many bytes of HTML, lists counts per kind and the first rows, then links to

@@ -39,7 +39,7 @@ def _run_summary(result: reminders.RunResult) -> dict[str, Any]:
         "job": plan.job,
         "day": plan.day.isoformat(),
         "emails": len(result.notification_ids),
-        "items": len(plan.items),
+        "items": plan.item_count,
         "already_told": plan.already_told,
         "skipped_inactive": len(plan.skipped_inactive),
         "skipped_no_email": len(plan.skipped_no_email),

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.db.models import QuerySet
-from pypinyin import Style, lazy_pinyin
 
 from commitments.models import Department
 
@@ -19,6 +18,11 @@ from commitments.models import Department
 def pinyin_key(name: str) -> tuple[tuple[str, ...], str]:
     """A sort key for a Chinese name: its syllables with tones (numbers after the letters),
     then the name itself to break ties between homophones."""
+    # Imported here: pypinyin loads about 60 MB of dictionaries, which every process that
+    # reverses a URL (the URLconf imports the forms) would carry — the workers that render
+    # emails included — though only a list of units needs them.
+    from pypinyin import Style, lazy_pinyin
+
     return tuple(lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True)), name
 
 

@@ -16,7 +16,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from commitments import clock
 from commitments.jobs.models import EmailKind
 from commitments.jobs.outbox import outbox_send_now
-from commitments.jobs.reminders import Item, Plan, RunResult, reminders_run, reporting_call_run
+from commitments.jobs.reminders import (
+    Batch,
+    Item,
+    Plan,
+    RunResult,
+    reminders_run,
+    reporting_call_run,
+)
 
 KIND_LABELS = dict(EmailKind.choices)
 
@@ -72,13 +79,17 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.MIGRATE_HEADING(f"督办提醒 reminders · {day:%Y-%m-%d} · {mode}")
         )
-        results = [
-            ("督办提醒 reminder digests", reminders_run(day=day, dry_run=dry_run)),
-            ("每月报送 reporting call", reporting_call_run(day=day, dry_run=dry_run)),
+        jobs = [
+            ("督办提醒 reminder digests", reminders_run),
+            ("每月报送 reporting call", reporting_call_run),
         ]
         ids: list[int] = []
-        for title, result in results:
-            self.show(title, result)
+        for title, run in jobs:
+            # Each batch of people is shown as it is screened: the output streams, and a
+            # real run keeps no list of every item.
+            self.stdout.write(self.style.HTTP_INFO(f"\n{title}"))
+            result = run(day=day, dry_run=dry_run, on_batch=self.show_batch)
+            self.show_totals(result)
             ids += result.notification_ids
         if dry_run or not ids:
             return
@@ -88,20 +99,20 @@ class Command(BaseCommand):
         )
         self.stdout.write(style(flushed.closing_line()))
 
-    def show(self, title: str, result: RunResult) -> None:
+    def show_batch(self, plan: Plan, batch: Batch) -> None:
+        for uid in sorted(batch, key=lambda u: (plan.people[u].name, u)):
+            person, items = plan.people[uid], batch[uid]
+            self.stdout.write(f"  {person.name} <{person.email}>：{len(items)} 项 items")
+            for it in items:
+                self.stdout.write(f"    · {describe(it)}")
+
+    def show_totals(self, result: RunResult) -> None:
         plan: Plan = result.plan
         out = self.stdout
-        out.write(self.style.HTTP_INFO(f"\n{title}"))
         if plan.note:
             out.write(f"  {plan.note}")
-        for uid, items in plan.by_recipient().items():
-            person = plan.people[uid]
-            out.write(f"  {person.name} <{person.email}>：{len(items)} 项 items")
-            for it in items:
-                out.write(f"    · {describe(it)}")
-        emails = plan.recipient_count
         out.write(
-            f"  合计 total: {emails} 封邮件 emails, {len(plan.items)} 项 items"
+            f"  合计 total: {plan.recipient_count} 封邮件 emails, {plan.item_count} 项 items"
             + ("" if result.dry_run else f" (outbox ids {len(result.notification_ids)})")
         )
         out.write(
