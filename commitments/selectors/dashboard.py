@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Department, Report, Section, Target
@@ -32,18 +33,18 @@ class Group:
     ledger_query: str = ""  # what the ledger filters by to list the row's items
     total: int = 0
     weight: int = 0
-    weighted_percent: float = 0.0
+    weighted_tenths: int = 0  # Σ weight × percent, in tenths of a percent (exact)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Rag.SHOWN_ORDER, 0))
 
     def add(self, tally: Tally) -> None:
         self.total += tally.n
         self.weight += tally.weight
-        self.weighted_percent += tally.weighted_percent
+        self.weighted_tenths += tally.weighted_tenths
         self.counts[tally.rag] += tally.n
 
     @property
     def percent(self) -> float:
-        return round(self.weighted_percent / self.weight, 1) if self.weight else 0.0
+        return round(self.weighted_tenths / 10 / self.weight, 1) if self.weight else 0.0
 
     @property
     def segments(self) -> list[tuple[str, int, float]]:
@@ -145,7 +146,7 @@ class Tally:
     rag: str
     n: int
     weight: int
-    weighted_percent: float
+    weighted_tenths: int  # Σ weight × percent in tenths: integers, the same in any order
 
 
 @dataclass
@@ -176,14 +177,19 @@ def _facts_current(qs: QuerySet[Commitment], p: str, limit: int, verified_only: 
             rag=r[rag],
             n=r["n"],
             weight=r["w"] or 0,
-            weighted_percent=float(r["wp"] or 0.0),
+            weighted_tenths=int(r["wp"] or 0),
         )
         for r in qs.order_by()
         .values("kind", "section_id", "lead_unit_id", rag)
         .annotate(
             n=Count("pk"),
             w=Sum("weight"),
-            wp=Sum(F("weight") * F(f"current__{p}percent"), output_field=FloatField()),
+            # in tenths of a percent, summed as integers: the same on every database and
+            # in whatever order the rows come (percents have one decimal)
+            wp=Sum(
+                F("weight") * Round(F(f"current__{p}percent") * 10),
+                output_field=IntegerField(),
+            ),
         )
     ]
     seen = "current__last_verified_as_of" if verified_only else "current__last_update_as_of"
@@ -231,18 +237,18 @@ def _facts_as_of(
     if verified_only:
         states = {pk: _verified_view(s) for pk, s in states.items()}
     shown = {pk: s.basis(basis) for pk, s in states.items()}
-    groups: dict[tuple[bool, int | None, int | None, str], list[float]] = {}
+    groups: dict[tuple[bool, int | None, int | None, str], list[int]] = {}
     meta = list(
         qs.order_by("seq").values_list("pk", "kind", "section_id", "lead_unit_id", "weight")
     )
     for pk, kind, section_id, unit_id, weight in meta:
         status = shown[pk]
         g = groups.setdefault(
-            (kind == Commitment.Kind.MAIN_TARGET, section_id, unit_id, status.rag), [0, 0, 0.0]
+            (kind == Commitment.Kind.MAIN_TARGET, section_id, unit_id, status.rag), [0, 0, 0]
         )
         g[0] += 1
         g[1] += weight
-        g[2] += status.percent * weight
+        g[2] += weight * round(status.percent * 10)
     order = [pk for pk, *_rest in meta]
     overdue = sorted(
         (pk for pk in order if shown[pk].rag == Rag.RED), key=lambda pk: -shown[pk].overdue_days
@@ -257,7 +263,7 @@ def _facts_as_of(
     )
     return _Facts(
         tallies=[
-            Tally(main, section_id, unit_id, rag, int(n), int(w), wp)
+            Tally(main, section_id, unit_id, rag, n, w, wp)
             for (main, section_id, unit_id, rag), (n, w, wp) in groups.items()
         ],
         overdue=overdue[:limit],
@@ -317,13 +323,13 @@ def dashboard_build(
     units = dict(Department.objects.values_list("pk", "name"))
 
     by_rag = dict.fromkeys(Rag.SHOWN_ORDER, 0)
-    weight_total, weighted = 0, 0.0
+    weight_total, weighted = 0, 0
     chapters: dict[str, Group] = {}
     departments: dict[str, Group] = {}
     for tally in facts.tallies:
         by_rag[tally.rag] += tally.n
         weight_total += tally.weight
-        weighted += tally.weighted_percent
+        weighted += tally.weighted_tenths
         section = sections.get(tally.section_id) if tally.section_id is not None else None
         chapter = chapter_of(section, sections)
         if tally.main:
@@ -402,7 +408,7 @@ def dashboard_build(
             (rag, str(Rag.labels[rag]), n, round(100 * n / total, 2) if total else 0.0)
             for rag, n in by_rag.items()
         ],
-        percent=round(weighted / weight_total, 1) if weight_total else 0.0,
+        percent=round(weighted / 10 / weight_total, 1) if weight_total else 0.0,
         verified_completed=facts.verified_completed,
         chapters=chapter_groups,
         departments=department_groups,
