@@ -8,7 +8,7 @@ on the models only, never on the app's selectors, so that they stay the same yar
 while the app changes.
 
 - ``/__plain__/ledger/?report=<pk>[&page=n]`` — 50 rows of the ledger's columns (the
-  table alone with ``HX-Request``), inside the site's base template;
+  table alone with ``HX-Request``) in a page with the site's stylesheets and scripts;
 - ``/__plain__/dashboard/?report=<pk>[&as_of=YYYY-MM-DD]`` — counts per chapter, per unit
   and per kind with ``values().annotate(Count)``, and the updates known on the day per
   chapter, averaged in the database;
@@ -22,12 +22,13 @@ import csv
 import datetime as dt
 import io
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Avg, Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.template import engines
+from django.template import Engine, RequestContext
 from django.urls import include, path, re_path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -36,12 +37,38 @@ from commitments.models import Commitment, ProgressUpdate, Report, Section, Targ
 
 PAGE_SIZE = 50
 
-LEDGER = engines["django"].from_string(
-    """{% extends "base.html" %}{% block title %}plain ledger{% endblock %}
-{% block main_class %}wrap wide{% endblock %}
-{% block content %}<h1>{{ report.title }}</h1>{% include table %}{% endblock %}"""
+# Plain Django: a template engine of its own with Django's standard context processors only
+# (the app's navigation counts, commitments.context_processors.nav, are app work: every
+# app page pays them, the bench prints their cost beside the table), and a page of its own
+# that links the same stylesheets and scripts as the site's base template.
+ENGINE = Engine(
+    dirs=[str(settings.BASE_DIR / "templates")],
+    app_dirs=True,
+    context_processors=[
+        "django.template.context_processors.request",
+        "django.template.context_processors.i18n",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ],
+    libraries={"static": "django.templatetags.static"},
 )
-TABLE = engines["django"].from_string(
+LAYOUT = """{% load static %}<!doctype html><html lang="zh-hans"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{% block title %}{% endblock %}</title>
+<link rel="stylesheet" href="{% static 'commitments/app.css' %}">
+<link rel="stylesheet" href="{% static 'commitments/bars.css' %}">
+<script src="{% static 'commitments/app.js' %}" defer></script></head>
+<body hx-headers='{"X-CSRFToken": "{{ csrf_token }}"}'><header class="topbar"><div class="brand">
+<a href="{% url 'ledger' %}">督办台账</a></div><nav class="mainnav"><a href="{% url 'ledger' %}">台账</a>
+<a href="{% url 'dashboard' %}">总览</a></nav><div class="tools"><span class="who">{{ user.get_username }}</span>
+<form action="{% url 'logout' %}" method="post" class="inline">{% csrf_token %}<button type="submit">退出</button></form>
+</div></header><main class="wrap wide">{% block content %}{% endblock %}</main></body></html>"""
+LEDGER = ENGINE.from_string(
+    LAYOUT.replace(
+        "{% block content %}{% endblock %}",
+        "<h1>{{ report.title }}</h1>{% include table %}",
+    ).replace("{% block title %}{% endblock %}", "plain ledger")
+)
+TABLE = ENGINE.from_string(
     """<div id="ledger-table" class="ledger-table">
 <p>共 {{ page.paginator.count }} 项</p>
 <table class="grid cards"><thead><tr><th>编号</th><th>任务</th><th>牵头单位</th><th>完成时限</th>
@@ -61,9 +88,10 @@ TABLE = engines["django"].from_string(
 </tbody></table>
 <nav class="pager">第 {{ page.number }} / {{ page.paginator.num_pages }} 页</nav></div>"""
 )
-DASHBOARD = engines["django"].from_string(
-    """{% extends "base.html" %}{% block title %}plain dashboard{% endblock %}
-{% block content %}<h1>{{ report.title }} · {{ day|date:"Y-m-d" }}</h1>
+DASHBOARD = ENGINE.from_string(
+    LAYOUT.replace("{% block title %}{% endblock %}", "plain dashboard").replace(
+        "{% block content %}{% endblock %}",
+        """<h1>{{ report.title }} · {{ day|date:"Y-m-d" }}</h1>
 <p>共 {{ total }} 项</p>
 <table class="grid"><tr><th>章节</th><th>任务</th><th>权重</th><th>进展条数</th><th>平均进度</th></tr>
 {% for row in chapters %}<tr><td>{{ row.label }}{{ row.title }}</td><td>{{ row.n }}</td><td>{{ row.w }}</td>
@@ -71,8 +99,8 @@ DASHBOARD = engines["django"].from_string(
 <table class="grid"><tr><th>单位</th><th>任务</th></tr>
 {% for row in units %}<tr><td>{{ row.lead_unit__name|default:"未分配" }}</td><td>{{ row.n }}</td></tr>{% endfor %}</table>
 <table class="grid"><tr><th>类别</th><th>任务</th></tr>
-{% for row in kinds %}<tr><td>{{ row.kind }}</td><td>{{ row.n }}</td></tr>{% endfor %}</table>
-{% endblock %}"""
+{% for row in kinds %}<tr><td>{{ row.kind }}</td><td>{{ row.n }}</td></tr>{% endfor %}</table>""",
+    )
 )
 
 COLUMNS = [
@@ -110,7 +138,7 @@ def plain_ledger(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     template = TABLE if request.headers.get("HX-Request") else LEDGER
     context = {"report": report, "page": page, "table": TABLE}
-    return HttpResponse(template.render(context, request))
+    return HttpResponse(template.render(RequestContext(request, context)))
 
 
 @login_required
@@ -148,7 +176,7 @@ def plain_dashboard(request: HttpRequest) -> HttpResponse:
         "units": list(rows.values("lead_unit__name").annotate(n=Count("id")).order_by("-n")),
         "kinds": list(rows.values("kind").annotate(n=Count("id")).order_by("kind")),
     }
-    return HttpResponse(DASHBOARD.render(context, request))
+    return HttpResponse(DASHBOARD.render(RequestContext(request, context)))
 
 
 def _export_rows(report: Report) -> list[list]:
