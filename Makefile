@@ -9,7 +9,7 @@ PORT ?= 8000
 DEMO_AS_OF ?= 2017-09-30
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup install install-test system-deps redis db compilemessages bench lint clean
+.PHONY: run test setup install install-test system-deps redis db compilemessages bench bench-pg lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ bench: install-test
 	$(BIN)/python tests/bench/bench_seed.py
 	$(BIN)/python tests/bench/bench_web.py
 	$(BIN)/python tests/bench/bench_jobs.py
+
+# The same pages on PostgreSQL, and the load test (gunicorn + PostgreSQL on loopback); both
+# build their databases (bench_web_1x, bench_load_1x) on the local server the first time.
+bench-pg: install-test
+	$(BIN)/python tests/bench/bench_web.py --database-url postgres
+	$(BIN)/python tests/bench/bench_load.py
 
 # Lint: ruff (rules and formatting), mypy with django-stubs (the parser strict), and the
 # import contracts (imports run one way, no cycles). CI runs it before the tests.
