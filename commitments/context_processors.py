@@ -4,10 +4,19 @@ acknowledge and urging notices to answer, extension requests to decide)."""
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from commitments.access import roles_of
 from commitments.models import Acknowledgement, ExtensionRequest, ProgressUpdate, UrgingNotice
+
+# A badge counts up to this and then says "99+" (the ``badge`` filter): every staff page
+# shows the counts, so each costs at most this many rows, however long the queue.
+BADGE_CAP = 99
+
+
+def _capped(qs: QuerySet) -> int:
+    return qs[: BADGE_CAP + 1].count()
 
 
 def nav(request: HttpRequest) -> dict:
@@ -18,27 +27,31 @@ def nav(request: HttpRequest) -> dict:
     if not roles.is_staff_user:
         return {"nav_roles": roles}
     pending = (
-        ProgressUpdate.objects.filter(review_state=ProgressUpdate.Review.SUBMITTED).count()
+        _capped(ProgressUpdate.objects.filter(review_state=ProgressUpdate.Review.SUBMITTED))
         if roles.supervisor
         else 0
     )
-    returned = ProgressUpdate.objects.filter(
-        author=user, review_state=ProgressUpdate.Review.RETURNED, corrections__isnull=True
-    ).count()
+    returned = _capped(
+        ProgressUpdate.objects.filter(
+            author=user, review_state=ProgressUpdate.Review.RETURNED, corrections__isnull=True
+        )
+    )
     units = list(roles.department_ids)
     # 签收 and 督办单 waiting for the user's units
     workflow = (
-        Acknowledgement.objects.filter(
-            department_id__in=units, acknowledged_at__isnull=True, superseded_at__isnull=True
-        ).count()
-        + UrgingNotice.objects.filter(
-            department_id__in=units, state=UrgingNotice.State.OPEN
-        ).count()
+        _capped(
+            Acknowledgement.objects.filter(
+                department_id__in=units, acknowledged_at__isnull=True, superseded_at__isnull=True
+            )
+        )
+        + _capped(
+            UrgingNotice.objects.filter(department_id__in=units, state=UrgingNotice.State.OPEN)
+        )
         if units
         else 0
     )
     extensions = (
-        ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING).count()
+        _capped(ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING))
         if roles.supervisor
         else 0
     )

@@ -101,6 +101,8 @@ class ProgressUpdate(models.Model):
         indexes = [
             models.Index(fields=["commitment", "review_state", "as_of"]),
             models.Index(fields=["review_state", "created_at"]),
+            # "returned to me" on every staff page's navigation
+            models.Index(fields=["author", "review_state"], name="update_author_state"),
         ]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ from django import template
 from django.utils import formats
 from django.utils.html import format_html
 
+from commitments.context_processors import BADGE_CAP
 from commitments.models import ProgressUpdate
 from commitments.rules import Rag
 
@@ -27,6 +28,14 @@ def lamp(rag: str, text: bool = True) -> str:
             '<span class="lamp lamp-{}" title="{}"><i></i>{}</span>', rag, label, label
         )
     return format_html('<span class="lamp lamp-{}" title="{}"><i></i></span>', rag, label)
+
+
+@register.filter
+def badge(value: int | None) -> str:
+    """A count on a navigation badge: 0 → "", past the cap → "99+"."""
+    if not value:
+        return ""
+    return f"{BADGE_CAP}+" if value > BADGE_CAP else str(value)
 
 
 @register.filter
