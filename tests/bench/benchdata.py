@@ -171,6 +171,17 @@ def ensure(sizes: Sizes, *, rebuild: bool = False, quiet: bool = False) -> None:
         call_command("flush", interactive=False, verbosity=0)
         build(sizes, quiet=quiet)
     ensure_people()
+    # The data went in with bulk_create (no signals): bring every stored current status up
+    # to the day, off the clock, as `manage.py refresh_status` does after a deploy.
+    call_command("refresh_status", "--all", verbosity=0, stdout=_Quiet() if quiet else None)
+
+
+class _Quiet:
+    def write(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
 
 
 def big_report():  # -> Report
