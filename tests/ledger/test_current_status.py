@@ -275,7 +275,7 @@ def test_a_write_makes_the_row_stale_and_the_next_read_sees_it(anyang):
     assert CommitmentStatus.objects.get(pk=c.pk).rag != Rag.CLAIMED
     ProgressUpdate.objects.create(
         commitment=c,
-        author=UserFactory(),
+        author=UserFactory.create(),
         as_of=dt.date(2017, 9, 29),
         claimed_status="completed",
         percent=Decimal(100),
@@ -288,7 +288,7 @@ def test_a_write_makes_the_row_stale_and_the_next_read_sees_it(anyang):
 
 @pytest.mark.django_db
 def test_a_refresh_racing_a_write_stays_stale(anyang, monkeypatch):
-    c = Commitment.objects.filter(report=anyang).first()
+    c = Commitment.objects.filter(report=anyang).earliest("seq")
     status_invalidate([c.pk])
     real = status_service.commitment_states
 
