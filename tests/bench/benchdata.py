@@ -173,7 +173,7 @@ def ensure(sizes: Sizes, *, rebuild: bool = False, quiet: bool = False) -> None:
     ensure_people()
     # The data went in with bulk_create (no signals): bring every stored current status up
     # to the day, off the clock, as `manage.py refresh_status` does after a deploy.
-    call_command("refresh_status", "--all", verbosity=0, stdout=_Quiet() if quiet else None)
+    call_command("refresh_status", verbosity=0, stdout=_Quiet() if quiet else None)
 
 
 class _Quiet:
