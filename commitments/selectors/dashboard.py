@@ -356,11 +356,8 @@ def dashboard_build(
         .order_by("seq")
     )
     listed_ids = {*facts.overdue, *facts.stale, *facts.unacknowledged}
-    listed = (
-        {c.pk: c for c in qs.filter(pk__in=listed_ids).select_related("lead_unit")}
-        if listed_ids
-        else {}
-    )
+    # one query whether or not the lists are empty: the count is the same for any report
+    listed = {c.pk: c for c in qs.filter(pk__in=listed_ids).select_related("lead_unit")}
     states = facts.states
     need = [pk for pk in [*listed_ids, *(c.pk for c in panel)] if pk not in states]
     if need:
