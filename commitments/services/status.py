@@ -43,12 +43,9 @@ from commitments.selectors.states import commitment_states
 CHUNK = 2000
 log = logging.getLogger(__name__)
 
-VALUE_FIELDS = [
-    "rag", "percent", "overdue", "stale",
-    "v_rag", "v_percent", "v_overdue", "v_stale",
-    "claim_pending", "acknowledge_late", "unacknowledged_since",
-    "last_update_as_of", "last_verified_as_of",
-]  # fmt: skip
+# The bookkeeping of a row; every other column holds a value of ``status_values``.
+BOOKKEEPING = {"commitment", "stamp", "fresh_stamp", "rules_key", "computed_for", "valid_until"}
+VALUE_FIELDS = [f.name for f in CommitmentStatus._meta.concrete_fields if f.name not in BOOKKEEPING]
 
 
 def rules_key() -> str:
@@ -120,8 +117,12 @@ def status_refresh(commitments: QuerySet[Commitment]) -> Current:
 def _recompute(stamps: dict[int, int], day: dt.date) -> None:
     ids = list(stamps)
     states = commitment_states(Commitment.objects.filter(pk__in=ids), day=day)
-    dates = dict(Commitment.objects.filter(pk__in=ids).values_list("pk", "start_date"))
-    due = dict(Commitment.objects.filter(pk__in=ids).values_list("pk", "due_date"))
+    spans = {
+        pk: (start, due)
+        for pk, start, due in Commitment.objects.filter(pk__in=ids).values_list(
+            "pk", "start_date", "due_date"
+        )
+    }
     # An update dated after today (a demo's clock, a back-dated today) counts from its day.
     upcoming = dict(
         ProgressUpdate.objects.filter(commitment_id__in=ids, as_of__gt=day)
@@ -134,8 +135,8 @@ def _recompute(stamps: dict[int, int], day: dt.date) -> None:
     for pk, state in states.items():
         until = next_change(
             day=day,
-            start_date=dates[pk],
-            due_date=due[pk],
+            start_date=spans[pk][0],
+            due_date=spans[pk][1],
             last_seen=[state.last_update_as_of, state.last_verified_as_of],
             percents=[state.shown.percent, state.verified.percent],
             unacknowledged_since=state.unacknowledged_since,
@@ -163,12 +164,11 @@ def _recompute(stamps: dict[int, int], day: dt.date) -> None:
 def _commitment_id(sender: type[models.Model], instance: models.Model) -> int | None:
     if sender is Commitment:
         return instance.pk
-    if sender is TargetReading:
-        update_id = getattr(instance, "update_id", None)
-        if update_id is None:
-            return None
+    if isinstance(instance, TargetReading):
+        if TargetReading.update.is_cached(instance):  # saved with its update: no query
+            return instance.update.commitment_id
         return (
-            ProgressUpdate.objects.filter(pk=update_id)
+            ProgressUpdate.objects.filter(pk=instance.update_id)
             .values_list("commitment_id", flat=True)
             .first()
         )
