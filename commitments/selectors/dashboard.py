@@ -207,9 +207,7 @@ def _facts_current(qs: QuerySet[Commitment], p: str, limit: int, verified_only: 
     totals = qs.aggregate(
         **{name: Count("pk", filter=q) for name, (q, _order) in lists.items()},
         verified_completed=Count("pk", filter=Q(current__v_rag__in=Rag.DONE)),
-        claimed_pending=Count(
-            "pk", filter=Q(current__claim_pending=True) & ~Q(current__v_rag__in=Rag.DONE)
-        ),
+        claimed_pending=Count("pk", filter=Q(current__claim_pending=True)),
     )
     listed = {
         name: list(qs.filter(q).order_by(*order).values_list("pk", flat=True)[:limit])
@@ -273,9 +271,7 @@ def _facts_as_of(
         unacknowledged=unacknowledged[:limit],
         unacknowledged_total=len(unacknowledged),
         verified_completed=sum(1 for s in states.values() if s.verified.is_done),
-        claimed_pending=sum(
-            1 for s in states.values() if not s.verified.is_done and s.claim_pending
-        ),
+        claimed_pending=sum(1 for s in states.values() if s.claim_pending),
         states=states,
     )
 
