@@ -153,13 +153,36 @@ class StatusResult:
     elapsed: float  # share of the timeline elapsed, 0..100
     stale: bool
     overdue_days: int
-    reason: str
     behind: bool = False  # trails the time-proportional progress by more than the tolerance
     closed: bool = False  # 办结销号
 
     @property
     def label(self) -> str:
         return str(Rag.labels[self.rag])
+
+    @property
+    def reason(self) -> str:
+        """Why the lamp has its colour, in words (for logs and the shell)."""
+        if self.rag == Rag.CLAIMED:
+            return "completion claimed, not yet reviewed"
+        if self.rag == Rag.COMPLETED_LATE:
+            return "completed after the original due date"
+        if self.rag == Rag.COMPLETED:
+            return "completed"
+        if self.rag == Rag.RED:
+            return f"overdue by {self.overdue_days} days"
+        if self.rag == Rag.YELLOW and self.behind:
+            return f"behind: {self.percent}% done, {self.elapsed}% of the time gone"
+        if self.rag == Rag.YELLOW:
+            return "stale: no update for too long"
+        return "not started" if self.rag == Rag.NOT_STARTED else "on track"
+
+    def carried_to(self, day: dt.date, *, start_date: dt.date, due_date: dt.date) -> StatusResult:
+        """This answer on another ``day`` with no new input, before its ``next_change``:
+        only the figures that move with the calendar alone move (``timeline``). The stored
+        current status rebuilds today's state this way."""
+        elapsed, overdue_days = timeline(day=day, start_date=start_date, due_date=due_date)
+        return replace(self, elapsed=elapsed, overdue_days=overdue_days)
 
     @property
     def is_done(self) -> bool:
@@ -262,28 +285,35 @@ def evaluate(
         claim = ClaimInput(as_of=claim.as_of, status="in_progress", percent=None)
         closed = False
     percent = percent_of(targets=targets, claim=claim)
-    elapsed = elapsed_share(day=day, start_date=start_date, due_date=due_date)
+    elapsed, overdue_days = timeline(day=day, start_date=start_date, due_date=due_date)
     last_seen = claim.as_of if claim is not None else start_date
     stale = day > start_date and (day - last_seen).days > stale_after_days
-    overdue_days = max((day - due_date).days, 0)
     behind = day >= start_date and elapsed - percent > tolerance
 
-    def result(rag: str, reason: str) -> StatusResult:
-        return StatusResult(rag, percent, elapsed, stale, overdue_days, reason, behind, closed)
+    def result(rag: str) -> StatusResult:
+        return StatusResult(rag, percent, elapsed, stale, overdue_days, behind, closed)
 
     if claim is not None and claim.status == "completed":
         if claim.as_of > (original_due_date or due_date):
-            return result(Rag.COMPLETED_LATE, "completed after the original due date")
-        return result(Rag.COMPLETED, "completed")
+            return result(Rag.COMPLETED_LATE)
+        return result(Rag.COMPLETED)
     if overdue_days > 0:
-        return result(Rag.RED, f"overdue by {overdue_days} days")
+        return result(Rag.RED)
     if behind:
-        return result(Rag.YELLOW, f"behind: {percent}% done, {elapsed}% of the time gone")
+        return result(Rag.YELLOW)
     if stale:
-        return result(Rag.YELLOW, f"stale: no update for more than {stale_after_days} days")
+        return result(Rag.YELLOW)
     if claim is None or claim.status == "not_started":
-        return result(Rag.NOT_STARTED, "not started")
-    return result(Rag.GREEN, "on track")
+        return result(Rag.NOT_STARTED)
+    return result(Rag.GREEN)
+
+
+def timeline(*, day: dt.date, start_date: dt.date, due_date: dt.date) -> tuple[float, int]:
+    """The two figures of a status that move with the calendar alone: the elapsed share of
+    the timeline (序时进度, 0..100) and the days past the deadline."""
+    return elapsed_share(day=day, start_date=start_date, due_date=due_date), max(
+        (day - due_date).days, 0
+    )
 
 
 def elapsed_share(*, day: dt.date, start_date: dt.date, due_date: dt.date) -> float:
@@ -352,7 +382,7 @@ def ledger_status(*, claimed: StatusResult, verified: StatusResult) -> StatusRes
     """The status the internal screens count by: the claimed one, except that a completion
     the office has not accepted is 申报完成·待审核 (CLAIMED), never done."""
     if claimed.is_done and not verified.is_done:
-        return replace(claimed, rag=Rag.CLAIMED, reason="completion claimed, not yet reviewed")
+        return replace(claimed, rag=Rag.CLAIMED)
     return claimed
 
 

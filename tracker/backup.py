@@ -36,11 +36,13 @@ MANIFEST_NAME = "manifest.json"
 FILES_PREFIX = "files/"
 
 EXCLUDED_APPS = {"contenttypes", "sessions", "django_celery_results", "axes"}
-# commitments.CommitmentStatus is derived (recomputed from the rules when read), not data.
+# The stored current status and its snapshot are derived (recomputed from the rules when
+# read), not data.
 EXCLUDED_MODELS = {
     "auth.Permission",
     "django_celery_beat.PeriodicTasks",
     "commitments.CommitmentStatus",
+    "commitments.StatusSnapshot",
 }
 
 

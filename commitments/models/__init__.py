@@ -12,7 +12,7 @@ from commitments.models.ledger import COUNT_UNITS, Commitment, Milestone, Target
 from commitments.models.people import Department, DeskVisit, Membership
 from commitments.models.progress import Evidence, ProgressUpdate, TargetReading, evidence_upload_to
 from commitments.models.reports import Report, Section
-from commitments.models.status import CommitmentStatus
+from commitments.models.status import CommitmentStatus, StatusSnapshot
 from commitments.models.workflow import (
     Acknowledgement,
     Closure,
@@ -30,6 +30,7 @@ __all__ = [
     "COUNT_UNITS",
     "Commitment",
     "CommitmentStatus",
+    "StatusSnapshot",
     "Department",
     "DeskVisit",
     "Evidence",

@@ -63,3 +63,22 @@ class CommitmentStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commitment_id}: {self.rag}"
+
+
+class StatusSnapshot(models.Model):
+    """What the rows shown display: the whole state but the calendar's own figures
+    (``CommitmentState.snapshot``), written with its ``CommitmentStatus`` and rebuilt for
+    today by ``CommitmentState.from_snapshot``. A table of its own, read by primary key for
+    the rows of one page, so that the scans of the status columns stay narrow."""
+
+    status = models.OneToOneField(
+        CommitmentStatus, on_delete=models.CASCADE, primary_key=True, related_name="shown"
+    )
+    snapshot = models.JSONField()
+
+    class Meta:
+        verbose_name = _("当前状态快照")
+        verbose_name_plural = _("当前状态快照")
+
+    def __str__(self) -> str:
+        return str(self.status_id)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Department, Report, Section, Target
 from commitments.rules import Rag, StatusResult, TargetInput, target_fraction
-from commitments.selectors.ledger import Current
+from commitments.selectors.ledger import Current, current_states
 from commitments.selectors.sections import chapter_labels, chapter_of
 from commitments.selectors.states import CommitmentState, commitment_states, readings_on
 
@@ -310,7 +310,8 @@ def dashboard_build(
     qs = commitments.filter(report=report)
     if verified_only:
         basis = "verified"
-    if current is not None and current.day == day:
+    today = current if current is not None and current.day == day else None
+    if today is not None:
         facts = _facts_current(qs, "v_" if basis == "verified" else "", list_limit, verified_only)
     else:
         facts = _facts_as_of(qs, day, basis, list_limit, verified_only)
@@ -357,7 +358,11 @@ def dashboard_build(
     states = facts.states
     need = [pk for pk in [*listed_ids, *(c.pk for c in panel)] if pk not in states]
     if need:
-        fresh = commitment_states(Commitment.objects.filter(pk__in=need), day=day)
+        fresh = (
+            current_states(need, today)
+            if today is not None
+            else commitment_states(Commitment.objects.filter(pk__in=need), day=day)
+        )
         if verified_only:
             fresh = {pk: _verified_view(s) for pk, s in fresh.items()}
         states = {**states, **fresh}

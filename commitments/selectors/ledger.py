@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
-from commitments.models import Commitment, Department
+from commitments.models import Commitment, Department, StatusSnapshot
 from commitments.rules import Rag
 from commitments.selectors.states import CommitmentState, commitment_states
 from commitments.selectors.units import pinyin_key
@@ -32,6 +32,22 @@ class Current:
 
     day: dt.date
     refreshed: int  # rows recomputed to give it
+
+
+def current_states(ids: Sequence[int], current: Current) -> dict[int, CommitmentState]:
+    """Today's full states of these commitments read from their stored rows: the snapshot
+    carried to the day (``CommitmentState.from_snapshot``), no rules run. A row never
+    computed (its refresh yielded to a concurrent one) is computed from the history."""
+    states = {
+        pk: CommitmentState.from_snapshot(snapshot, current.day)
+        for pk, snapshot in StatusSnapshot.objects.filter(status_id__in=ids).values_list(
+            "pk", "snapshot"
+        )
+    }
+    missing = [pk for pk in ids if pk not in states]
+    if missing:
+        states.update(commitment_states(Commitment.objects.filter(pk__in=missing), day=current.day))
+    return states
 
 
 def status_values(state: CommitmentState) -> dict[str, Any]:

@@ -72,7 +72,12 @@ def chapters_with_commitments(report: Report | int) -> list[tuple[int, str]]:
         .order_by("start")
     )
     by_id = {s.pk: s for s in sections}
-    used = set(Commitment.objects.filter(report_id=report_id).values_list("section_id", flat=True))
+    used = set(
+        Commitment.objects.filter(report_id=report_id)
+        .order_by()
+        .values_list("section_id", flat=True)
+        .distinct()
+    )
     holding = {ch.pk for sid in used if (ch := chapter_of(by_id.get(sid), by_id)) is not None}
     names = chapter_labels(sections)
     return [(s.pk, names[s.pk]) for s in sections if s.pk in holding]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -50,13 +51,14 @@ class CommitmentState:
     verified_status: str
     last_update_as_of: dt.date | None
     last_verified_as_of: dt.date | None
-    day: dt.date | None = None
-    due_date: dt.date | None = None  # the deadline in force (after an approved extension)
+    day: dt.date
+    start_date: dt.date
+    due_date: dt.date  # the deadline in force (after an approved extension)
     original_due_date: dt.date | None = None  # before the first extension; None if never
     closed_on: dt.date | None = None  # 办结销号, when a closure stands on the day
     unacknowledged_since: dt.date | None = None  # earliest assignment not yet acknowledged
 
-    @property
+    @cached_property
     def shown(self) -> StatusResult:
         """What the internal ledger and dashboard count by (claimed, with an unreviewed
         completion as 申报完成·待审核)."""
@@ -84,12 +86,77 @@ class CommitmentState:
         return self.unacknowledged_since is not None
 
     @property
+    def flagged(self) -> bool:
+        """Carries a tag of the supervision cycle (办结, 待审核, 延期, 未签收)."""
+        return self.closed or self.claim_pending or self.extended or self.unacknowledged
+
+    @property
     def acknowledge_late(self) -> bool:
-        return (
-            self.unacknowledged_since is not None
-            and self.day is not None
-            and acknowledgement_late(assigned_on=self.unacknowledged_since, day=self.day)
+        return self.unacknowledged_since is not None and acknowledgement_late(
+            assigned_on=self.unacknowledged_since, day=self.day
         )
+
+    def snapshot(self) -> dict[str, Any]:
+        """What of this state holds, with no new input, until the rules' ``next_change``:
+        everything but the calendar's own figures (``rules.timeline``), as JSON. The stored
+        current status keeps it, and ``from_snapshot`` rebuilds the state on such a day."""
+        return {
+            "status": _result_json(self.status),
+            "verified": _result_json(self.verified),
+            "claimed_status": self.claimed_status,
+            "verified_status": self.verified_status,
+            "start_date": self.start_date.isoformat(),
+            "due_date": self.due_date.isoformat(),
+            **{
+                name: None if (d := getattr(self, name)) is None else d.isoformat()
+                for name in _OPTIONAL_DATES
+            },
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any], day: dt.date) -> CommitmentState:
+        def date_or_none(name: str) -> dt.date | None:
+            return None if data[name] is None else _date(data[name])
+
+        start, due = _date(data["start_date"]), _date(data["due_date"])
+        return cls(
+            status=StatusResult(**data["status"]).carried_to(day, start_date=start, due_date=due),
+            verified=StatusResult(**data["verified"]).carried_to(
+                day, start_date=start, due_date=due
+            ),
+            claimed_status=data["claimed_status"],
+            verified_status=data["verified_status"],
+            last_update_as_of=date_or_none("last_update_as_of"),
+            last_verified_as_of=date_or_none("last_verified_as_of"),
+            day=day,
+            start_date=start,
+            due_date=due,
+            original_due_date=date_or_none("original_due_date"),
+            closed_on=date_or_none("closed_on"),
+            unacknowledged_since=date_or_none("unacknowledged_since"),
+        )
+
+
+_OPTIONAL_DATES = (
+    "last_update_as_of",
+    "last_verified_as_of",
+    "original_due_date",
+    "closed_on",
+    "unacknowledged_since",
+)
+
+
+def _result_json(r: StatusResult) -> dict[str, Any]:
+    return {
+        "rag": r.rag,
+        "percent": r.percent,
+        "stale": r.stale,
+        "behind": r.behind,
+        "closed": r.closed,
+        # the calendar's figures are recomputed on the day read (``carried_to``)
+        "elapsed": 0.0,
+        "overdue_days": 0,
+    }
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -290,6 +357,7 @@ def commitment_states(
             last_update_as_of=r["c_as_of"],
             last_verified_as_of=r["v_as_of"],
             day=day,
+            start_date=r["start_date"],
             due_date=r["due_date"],
             original_due_date=r["original_due_date"],
             closed_on=closed_on,

@@ -174,6 +174,13 @@ def ensure(sizes: Sizes, *, rebuild: bool = False, quiet: bool = False) -> None:
     # The data went in with bulk_create (no signals): bring every stored current status up
     # to the day, off the clock, as `manage.py refresh_status` does after a deploy.
     call_command("refresh_status", verbosity=0, stdout=_Quiet() if quiet else None)
+    # Steady state, as autovacuum leaves a live database: the build and the refresh left
+    # dead row versions behind and the planner without statistics.
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
 
 
 class _Quiet:

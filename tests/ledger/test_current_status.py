@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from commitments.models import Commitment, CommitmentStatus, ProgressUpdate
+from commitments.models import Commitment, CommitmentStatus, ProgressUpdate, StatusSnapshot
 from commitments.rules import (
     ClaimInput,
     Rag,
@@ -32,11 +32,12 @@ from commitments.selectors.dashboard import dashboard_build
 from commitments.selectors.ledger import (
     SORTS,
     LedgerWant,
+    current_states,
     ledger_as_of,
     ledger_current,
     status_values,
 )
-from commitments.selectors.states import commitment_states
+from commitments.selectors.states import CommitmentState, commitment_states
 from commitments.services import status as status_service
 from commitments.services.status import VALUE_FIELDS, status_invalidate, status_refresh
 from tests.support.factories import UserFactory
@@ -89,8 +90,8 @@ def cases(draw):
     }
 
 
-def _signature(case: dict, day: dt.date) -> tuple:
-    r = evaluate(
+def _evaluate(case: dict, day: dt.date):
+    return evaluate(
         day=day,
         start_date=case["start_date"],
         due_date=case["due_date"],
@@ -101,6 +102,10 @@ def _signature(case: dict, day: dt.date) -> tuple:
         tolerance=case["tolerance"],
         stale_after_days=case["stale_after_days"],
     )
+
+
+def _signature(case: dict, day: dt.date) -> tuple:
+    r = _evaluate(case, day)
     late = case["unack"] is not None and acknowledgement_late(
         assigned_on=case["unack"], day=day, within_days=3
     )
@@ -126,9 +131,13 @@ def test_nothing_moves_before_next_change(case):
     )
     assert change is None or change > day
     last = (change - dt.timedelta(days=1)) if change else day + dt.timedelta(days=800)
+    result = _evaluate(case, day)
+    span = {"start_date": case["start_date"], "due_date": case["due_date"]}
     d = day
     while d <= last:
         assert _signature(case, d) == first, (d, change)
+        # … and the whole answer is the first one carried to the day (what the rows show)
+        assert result.carried_to(d, **span) == _evaluate(case, d), (d, change)
         d += dt.timedelta(days=1)
 
 
@@ -154,10 +163,8 @@ def _rows_agree(day: dt.date) -> int:
     number of rows the refresh recomputed."""
     current = status_refresh(Commitment.objects.all())
     assert current.day == day
-    expected = {
-        pk: status_values(s)
-        for pk, s in commitment_states(Commitment.objects.all(), day=day).items()
-    }
+    states = commitment_states(Commitment.objects.all(), day=day)
+    expected = {pk: status_values(s) for pk, s in states.items()}
     stored = {
         r["pk"]: {f: r[f] for f in VALUE_FIELDS}
         for r in CommitmentStatus.objects.values("pk", *VALUE_FIELDS)
@@ -165,6 +172,13 @@ def _rows_agree(day: dt.date) -> int:
     assert stored.keys() == expected.keys()
     wrong = [(pk, stored[pk], expected[pk]) for pk in expected if stored[pk] != expected[pk]]
     assert not wrong, (day, len(wrong), wrong[:3])
+    # What the rows shown display: the whole state, rebuilt from the row for the day.
+    shown = {
+        pk: CommitmentState.from_snapshot(snapshot, day)
+        for pk, snapshot in StatusSnapshot.objects.values_list("pk", "snapshot")
+    }
+    differ = [(pk, shown[pk], states[pk]) for pk in states if shown[pk] != states[pk]]
+    assert not differ, (day, len(differ), differ[:3])
     return current.refreshed
 
 
@@ -249,6 +263,9 @@ def test_ledger_and_dashboard_from_rows_equal_them_from_history(demo):
                     seen_lamps |= {r for r, n in rows.counts.items() if n}
     # the demo exercises the lamps the comparison is about
     assert {Rag.RED, Rag.YELLOW, Rag.GREEN, Rag.COMPLETED} <= seen_lamps
+    # the rows shown: their whole state from the stored rows equals the history's
+    ids = list(qs.values_list("pk", flat=True))
+    assert current_states(ids, current) == commitment_states(qs, day=day)
 
     everyone = Commitment.objects.all()
     for kw in (
@@ -262,6 +279,18 @@ def test_ledger_and_dashboard_from_rows_equal_them_from_history(demo):
         from_history = dashboard_build(report=demo, commitments=everyone, day=day, **kw)
         assert _board(from_rows) == _board(from_history), kw
         assert from_rows.overdue_total and from_rows.total == qs.count()
+
+
+@pytest.mark.django_db
+def test_a_row_without_snapshot_is_computed_from_the_history(demo):
+    qs = Commitment.objects.filter(report=demo)
+    current = status_refresh(qs)
+    ids = list(qs.values_list("pk", flat=True))
+    blank = ids[:5]
+    StatusSnapshot.objects.filter(pk__in=blank).delete()
+    states = current_states(ids, current)
+    assert states == commitment_states(qs, day=current.day)
+    assert set(states) == set(ids)
 
 
 # -- invalidation ------------------------------------------------------------------------------
