@@ -13,13 +13,13 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Commitment, Department, Report, Section, Target
 from commitments.rules import Rag, StatusResult, TargetInput, target_fraction
-from commitments.selectors.ledger import Current, current_states
+from commitments.selectors.ledger import RAG_RANK, Current, current_states, rag_rank
 from commitments.selectors.sections import chapter_labels, chapter_of
 from commitments.selectors.states import CommitmentState, commitment_states, readings_on
 
@@ -100,6 +100,9 @@ class Dashboard:
     claimed_pending: int = 0  # 申报完成·待审核: claimed, not yet accepted
     unacknowledged: list[ItemRow] = field(default_factory=list)  # 未签收 past the allowed days
     unacknowledged_total: int = 0
+    # how many items the panels hold; they show the PANEL_LIMIT most urgent
+    matters_total: int = 0
+    pollution_total: int = 0
 
     @property
     def claimed_done(self) -> int:
@@ -163,6 +166,25 @@ class _Facts:
     verified_completed: int
     claimed_pending: int
     states: dict[int, CommitmentState]
+    # the panels (十件实事, pollution targets): by kind, the ids shown (the most urgent first,
+    # at most PANEL_LIMIT) and how many there are
+    panels: dict[str, tuple[list[int], int]] = field(default_factory=dict)
+
+
+# A panel of the dashboard shows at most this many items (a report has ten 实事 and, in
+# Anyang's case, 13 pollution items with targets); the rest are a click away in the ledger.
+PANEL_LIMIT = 20
+PANEL_KINDS: tuple[str, ...] = (
+    str(Commitment.Kind.PRACTICAL_MATTER),
+    str(Commitment.Kind.POLLUTION),
+)
+
+
+def _panel_filter(kind: str) -> Q:
+    """The items of a panel: the practical matters; the pollution items that have targets."""
+    if kind == Commitment.Kind.POLLUTION:
+        return Q(kind=kind) & Q(Exists(Target.objects.filter(commitment=OuterRef("pk"))))
+    return Q(kind=kind)
 
 
 def _facts_current(qs: QuerySet[Commitment], p: str, limit: int, verified_only: bool) -> _Facts:
@@ -206,12 +228,25 @@ def _facts_current(qs: QuerySet[Commitment], p: str, limit: int, verified_only: 
     }
     totals = qs.aggregate(
         **{name: Count("pk", filter=q) for name, (q, _order) in lists.items()},
+        **{kind: Count("pk", filter=_panel_filter(kind)) for kind in PANEL_KINDS},
         verified_completed=Count("pk", filter=Q(current__v_rag__in=Rag.DONE)),
         claimed_pending=Count("pk", filter=Q(current__claim_pending=True)),
     )
     listed = {
         name: list(qs.filter(q).order_by(*order).values_list("pk", flat=True)[:limit])
         for name, (q, order) in lists.items()
+    }
+    panels = {
+        kind: (
+            list(
+                qs.filter(_panel_filter(kind))
+                .annotate(urgency=rag_rank(rag))
+                .order_by("urgency", "seq")
+                .values_list("pk", flat=True)[:PANEL_LIMIT]
+            ),
+            totals[kind],
+        )
+        for kind in PANEL_KINDS
     }
     return _Facts(
         tallies=tallies,
@@ -224,6 +259,7 @@ def _facts_current(qs: QuerySet[Commitment], p: str, limit: int, verified_only: 
         verified_completed=totals["verified_completed"],
         claimed_pending=totals["claimed_pending"] if not verified_only else 0,
         states={},
+        panels=panels,
     )
 
 
@@ -248,6 +284,19 @@ def _facts_as_of(
         g[1] += weight
         g[2] += weight * round(status.percent * 10)
     order = [pk for pk, *_rest in meta]
+    with_targets = set(
+        Target.objects.filter(commitment__in=qs).order_by().values_list("commitment_id", flat=True)
+    )
+    panels: dict[str, tuple[list[int], int]] = {}
+    for panel_kind in PANEL_KINDS:
+        members = [
+            pk
+            for pk, kind, *_rest in meta
+            if kind == panel_kind
+            and (panel_kind != Commitment.Kind.POLLUTION or pk in with_targets)
+        ]
+        urgent = sorted(members, key=lambda pk: RAG_RANK.get(shown[pk].rag, len(RAG_RANK)))
+        panels[panel_kind] = (urgent[:PANEL_LIMIT], len(members))
     overdue = sorted(
         (pk for pk in order if shown[pk].rag == Rag.RED), key=lambda pk: -shown[pk].overdue_days
     )
@@ -273,6 +322,7 @@ def _facts_as_of(
         verified_completed=sum(1 for s in states.values() if s.verified.is_done),
         claimed_pending=sum(1 for s in states.values() if s.claim_pending),
         states=states,
+        panels=panels,
     )
 
 
@@ -348,7 +398,7 @@ def dashboard_build(
     total = sum(by_rag.values())
 
     panel = list(
-        qs.filter(kind__in=(Commitment.Kind.PRACTICAL_MATTER, Commitment.Kind.POLLUTION))
+        Commitment.objects.filter(pk__in=[pk for ids, _n in facts.panels.values() for pk in ids])
         .select_related("lead_unit")
         .order_by("seq")
     )
@@ -420,6 +470,8 @@ def dashboard_build(
         claimed_pending=facts.claimed_pending,
         unacknowledged=rows(facts.unacknowledged),
         unacknowledged_total=facts.unacknowledged_total,
+        matters_total=facts.panels[Commitment.Kind.PRACTICAL_MATTER][1],
+        pollution_total=facts.panels[Commitment.Kind.POLLUTION][1],
         matters_in_report=Commitment.objects.filter(
             report=report, kind=Commitment.Kind.PRACTICAL_MATTER
         ).count(),

@@ -3,8 +3,8 @@ the lamp counts above it.
 
 Two sources, one meaning:
 - today: the stored current status (``models.CommitmentStatus``), so filtering, counting,
-  sorting and paging run in SQL whatever the size of the report (the caller brings the
-  rows up to date first, ``services.status.status_refresh``, and passes its ``Current``);
+  sorting and paging run in SQL whatever the size of the report (rows that are not current
+  are brought up to date first, by ``services.status.status_refresh``);
 - a past day: the states rebuilt from the append-only history (``commitment_states``),
   filtered and sorted in Python by the same columns (``status_values``).
 A test holds the two to the same answer for every filter and sort.
@@ -13,16 +13,38 @@ A test holds the two to the same answer for every filter and sort.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.conf import settings
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
+from commitments import clock
 from commitments.models import Commitment, Department, StatusSnapshot
 from commitments.rules import Rag
 from commitments.selectors.states import CommitmentState, commitment_states
 from commitments.selectors.units import pinyin_key
+
+
+def rules_key() -> str:
+    """The settings the rules were applied under: a row computed under others is stale."""
+    return (
+        f"{settings.RAG_TOLERANCE_PERCENT}/{settings.STALE_AFTER_DAYS}/"
+        f"{settings.ACKNOWLEDGE_WITHIN_DAYS}"
+    )
+
+
+def fresh(day: dt.date, prefix: str = "") -> Q:
+    """A stored status that is current on ``day``: computed at its latest stamp, under
+    today's settings, for a day up to ``day``, and valid until at least ``day``."""
+    return Q(
+        **{
+            f"{prefix}fresh_stamp": F(f"{prefix}stamp"),
+            f"{prefix}rules_key": rules_key(),
+            f"{prefix}computed_for__lte": day,
+        }
+    ) & (Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": day}))
 
 
 @dataclass(frozen=True)
@@ -97,6 +119,19 @@ SORTS: dict[str, list[tuple[str, bool]]] = {
 }
 
 
+# The lamps by urgency (Rag.SHOWN_ORDER: what needs attention first), in Python and in SQL.
+RAG_RANK = {rag: i for i, rag in enumerate(Rag.SHOWN_ORDER)}
+
+
+def rag_rank(field: str) -> Case:
+    """The urgency rank of the lamp stored in ``field`` (a status column), for ORDER BY."""
+    return Case(
+        *(When(**{field: rag}, then=Value(i)) for rag, i in RAG_RANK.items()),
+        default=Value(len(RAG_RANK)),
+        output_field=IntegerField(),
+    )
+
+
 class CountedIds(Sequence[int]):
     """An ordered queryset of ids whose length is already known (from the lamp counts), so
     that paging it costs one query, not two."""
@@ -128,32 +163,43 @@ def _unit_ranks() -> dict[int, int]:
     return {pk: i for i, (pk, _name) in enumerate(units)}
 
 
-def ledger_current(qs: QuerySet[Commitment], current: Current, want: LedgerWant) -> LedgerSelection:
-    """Today's ledger from the stored statuses: a fixed number of queries, the work in SQL."""
-    del current  # its existence is the point: the rows are up to date
+def ledger_current(
+    qs: QuerySet[Commitment], want: LedgerWant, refresh: Callable[[QuerySet[Commitment]], Current]
+) -> tuple[LedgerSelection, Current]:
+    """Today's ledger from the stored statuses: a fixed number of queries, the work in SQL.
+
+    The lamp counts and the check that every row of ``qs`` is current are one query; only
+    when some row is not does ``refresh`` (``services.status.status_refresh``) bring them up
+    to date, and the counts are taken again."""
     p = f"current__{want.prefix}"
+    where = Q()
     if want.overdue:
-        qs = qs.filter(**{f"{p}overdue": True})
+        where &= Q(**{f"{p}overdue": True})
     if want.stale:
-        qs = qs.filter(**{f"{p}stale": True})
+        where &= Q(**{f"{p}stale": True})
+    counts = {
+        **{
+            f"n_{rag}": Count("pk", filter=where & Q(**{f"{p}rag": rag})) for rag in Rag.SHOWN_ORDER
+        },
+        "verified_done": Count("pk", filter=where & Q(current__v_rag__in=Rag.DONE)),
+        "claimed_pending": Count("pk", filter=where & Q(current__claim_pending=True)),
+        "unacknowledged": Count("pk", filter=where & Q(current__acknowledge_late=True)),
+    }
+    day = clock.today()
     totals = qs.aggregate(
-        **{f"n_{rag}": Count("pk", filter=Q(**{f"{p}rag": rag})) for rag in Rag.SHOWN_ORDER},
-        verified_done=Count("pk", filter=Q(current__v_rag__in=Rag.DONE)),
-        claimed_pending=Count("pk", filter=Q(current__claim_pending=True)),
-        unacknowledged=Count("pk", filter=Q(current__acknowledge_late=True)),
+        **counts, not_current=Count("pk", filter=~fresh(day, "current__") | Q(current__isnull=True))
     )
+    current = Current(day=day, refreshed=0)
+    if totals["not_current"]:
+        current = refresh(qs)
+        totals = qs.aggregate(**counts)
+    qs = qs.filter(where)
     if want.rags:
         qs = qs.filter(**{f"{p}rag__in": sorted(want.rags)})
     order = []
     for key, desc in SORTS.get(want.sort, SORTS["code"]):
         if key == "rag_rank":
-            qs = qs.annotate(
-                rag_rank=Case(
-                    *(When(**{f"{p}rag": r}, then=Value(i)) for i, r in enumerate(Rag.SHOWN_ORDER)),
-                    default=Value(len(Rag.SHOWN_ORDER)),
-                    output_field=IntegerField(),
-                )
-            )
+            qs = qs.annotate(rag_rank=rag_rank(f"{p}rag"))
         elif key == "unit_rank":
             ranks = _unit_ranks()
             qs = qs.annotate(
@@ -165,15 +211,16 @@ def ledger_current(qs: QuerySet[Commitment], current: Current, want: LedgerWant)
             )
         name = f"{p}{key[2:]}" if key.startswith("p:") else key
         order.append(f"-{name}" if desc else name)
-    counts = {rag: totals[f"n_{rag}"] for rag in Rag.SHOWN_ORDER}
-    total = sum(n for rag, n in counts.items() if not want.rags or rag in want.rags)
-    return LedgerSelection(
+    by_rag = {rag: totals[f"n_{rag}"] for rag in Rag.SHOWN_ORDER}
+    total = sum(n for rag, n in by_rag.items() if not want.rags or rag in want.rags)
+    selection = LedgerSelection(
         ids=CountedIds(qs.order_by(*order).values_list("pk", flat=True), total),
-        counts=counts,
+        counts=by_rag,
         verified_done=totals["verified_done"],
         claimed_pending=totals["claimed_pending"],
         unacknowledged=totals["unacknowledged"],
     )
+    return selection, current
 
 
 def ledger_as_of(
@@ -184,7 +231,6 @@ def ledger_as_of(
     states = commitment_states(qs, day=day)
     pre = want.prefix
     ranks = _unit_ranks()
-    rag_rank = {rag: i for i, rag in enumerate(Rag.SHOWN_ORDER)}
     rows: dict[int, dict[str, Any]] = {}
     for pk, seq, due, unit in qs.order_by().values_list("pk", "seq", "due_date", "lead_unit_id"):
         v = status_values(states[pk])
@@ -195,7 +241,7 @@ def ledger_as_of(
             "due_date": due,
             "unit_rank": ranks.get(unit, len(ranks)) if unit is not None else len(ranks),
         }
-        rows[pk]["rag_rank"] = rag_rank.get(rows[pk]["p:rag"], len(rag_rank))
+        rows[pk]["rag_rank"] = RAG_RANK.get(rows[pk]["p:rag"], len(RAG_RANK))
     ids = list(rows)
     if want.overdue:
         ids = [pk for pk in ids if rows[pk]["p:overdue"]]

@@ -21,9 +21,8 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, models, transaction
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import F, Min, QuerySet
 from django.db.models.signals import post_delete, post_save
 
 from commitments import clock
@@ -38,7 +37,7 @@ from commitments.models import (
     TargetReading,
 )
 from commitments.rules import next_change
-from commitments.selectors.ledger import Current, status_values
+from commitments.selectors.ledger import Current, fresh, rules_key, status_values
 from commitments.selectors.states import commitment_states
 
 CHUNK = 2000  # rows computed together (a fixed number of queries each)
@@ -48,24 +47,6 @@ log = logging.getLogger(__name__)
 # The bookkeeping of a row; every other column holds a value of ``status_values``.
 BOOKKEEPING = {"commitment", "stamp", "fresh_stamp", "rules_key", "computed_for", "valid_until"}
 VALUE_FIELDS = [f.name for f in CommitmentStatus._meta.concrete_fields if f.name not in BOOKKEEPING]
-
-
-def rules_key() -> str:
-    """The settings the rules were applied under: a row computed under others is stale."""
-    return (
-        f"{settings.RAG_TOLERANCE_PERCENT}/{settings.STALE_AFTER_DAYS}/"
-        f"{settings.ACKNOWLEDGE_WITHIN_DAYS}"
-    )
-
-
-def _fresh(day: dt.date, prefix: str = "") -> Q:
-    return Q(
-        **{
-            f"{prefix}fresh_stamp": F(f"{prefix}stamp"),
-            f"{prefix}rules_key": rules_key(),
-            f"{prefix}computed_for__lte": day,
-        }
-    ) & (Q(**{f"{prefix}valid_until__isnull": True}) | Q(**{f"{prefix}valid_until__gte": day}))
 
 
 def status_invalidate(commitment_ids: Iterable[int] | QuerySet[Commitment]) -> int:
@@ -95,7 +76,7 @@ def status_refresh(commitments: QuerySet[Commitment]) -> Current:
     """Bring the rows of ``commitments`` up to the ledger's today; returns the proof. One
     query when all are current."""
     day = clock.today()
-    stale = list(commitments.exclude(_fresh(day, "current__")).values_list("pk", "current__stamp"))
+    stale = list(commitments.exclude(fresh(day, "current__")).values_list("pk", "current__stamp"))
     missing = [pk for pk, stamp in stale if stamp is None]
     if missing:
         CommitmentStatus.objects.bulk_create(

@@ -129,8 +129,7 @@ def ledger_query(
     states: dict[int, CommitmentState] = {}
     current = None
     if day == today and not from_history:
-        current = status_refresh(qs)
-        selection = ledger_current(qs, current, want)
+        selection, current = ledger_current(qs, want, status_refresh)
     else:
         selection, states = ledger_as_of(qs, day, want)
     return LedgerView(

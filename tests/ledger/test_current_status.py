@@ -229,6 +229,8 @@ def _board(board):
         [r.commitment.pk for r in board.unacknowledged],
         (board.overdue_total, board.stale_total, board.unacknowledged_total),
         [(r.commitment.pk, r.shown.rag, r.shown.percent) for r in board.matters],
+        [(r.commitment.pk, r.shown.rag, [t.reading for t in r.targets]) for r in board.pollution],
+        (board.matters_total, board.pollution_total),
         [(r.commitment.pk, r.shown.rag) for r in board.overdue],
     )
 
@@ -250,7 +252,7 @@ def test_ledger_and_dashboard_from_rows_equal_them_from_history(demo):
                     want = LedgerWant(
                         basis=basis, overdue=overdue, stale=stale, rags=rags, sort=sort
                     )
-                    rows = ledger_current(qs, current, want)
+                    rows, _current = ledger_current(qs, want, status_refresh)
                     history, _states = ledger_as_of(qs, day, want)
                     assert list(rows.ids) == list(history.ids), want
                     assert len(rows.ids) == len(history.ids)
@@ -291,6 +293,41 @@ def test_a_row_without_snapshot_is_computed_from_the_history(demo):
     states = current_states(ids, current)
     assert states == commitment_states(qs, day=current.day)
     assert set(states) == set(ids)
+
+
+@pytest.mark.django_db
+def test_the_ledger_refreshes_only_rows_that_are_not_current(demo, settings):
+    """The ledger's counts check in the same query that every row is current: when all
+    are, nothing is refreshed; a written, a missing or an expired row is refreshed before
+    the counts are given."""
+    qs = Commitment.objects.filter(report=demo)
+    status_refresh(qs)
+
+    def no_refresh(_qs):
+        raise AssertionError("every row was current")
+
+    want = LedgerWant()
+    before, current = ledger_current(qs, want, no_refresh)
+    assert current.refreshed == 0
+
+    c = qs.filter(updates__isnull=True).earliest("seq")
+    ProgressUpdate.objects.create(
+        commitment=c,
+        author=UserFactory.create(),
+        as_of=dt.date(2017, 9, 29),
+        claimed_status="completed",
+        percent=Decimal(100),
+    )
+    CommitmentStatus.objects.filter(pk=qs.exclude(pk=c.pk).earliest("seq").pk).delete()
+    after, current = ledger_current(qs, want, status_refresh)
+    assert current.refreshed == 2
+    assert after.counts[Rag.CLAIMED] == before.counts[Rag.CLAIMED] + 1
+    assert len(after.ids) == len(before.ids) == qs.count()
+
+    settings.LEDGER_TODAY = dt.date(2018, 3, 1)  # rows expire (deadlines pass)
+    later, current = ledger_current(qs, want, status_refresh)
+    assert current.refreshed > 0
+    assert later.counts == ledger_as_of(qs, dt.date(2018, 3, 1), want)[0].counts
 
 
 # -- invalidation ------------------------------------------------------------------------------

@@ -11,8 +11,11 @@ import time_machine
 
 from commitments.models import Commitment, Target
 from commitments.rules import Rag
+from commitments.selectors import dashboard as dashboard_selectors
 from commitments.selectors.dashboard import dashboard_build
+from commitments.selectors.states import commitment_states
 from commitments.services.progress import update_review_accept
+from commitments.services.status import status_invalidate, status_refresh
 from tests.support.factories import (
     CommitmentFactory,
     DepartmentFactory,
@@ -121,6 +124,43 @@ def test_pollution_panel_lists_pollution_targets(cast):
     some = Target.objects.filter(commitment__kind="pollution").first()
     assert some is not None
     assert some.metric[:10] in body
+
+
+def test_a_panel_shows_its_most_urgent_items_and_how_many_there_are(cast, monkeypatch):
+    """The pollution panel is bounded: past PANEL_LIMIT it shows the items that need
+    attention most (by lamp), in report order, says how many there are and links to all of
+    them in the ledger. Today (from the stored status) and a past day (from the history)
+    choose the same items."""
+    monkeypatch.setattr(dashboard_selectors, "PANEL_LIMIT", 3)
+    with_targets = Commitment.objects.filter(kind="pollution", targets__isnull=False).distinct()
+    assert with_targets.count() > 3
+    red = with_targets.order_by("-seq").first()
+    assert red is not None
+    Commitment.objects.filter(pk=red.pk).update(due_date=dt.date(2017, 6, 30))
+    status_invalidate([red.pk])
+    everyone = Commitment.objects.all()
+    day = dt.date(2017, 9, 30)
+    current = status_refresh(everyone.filter(report=cast.report))
+    today = dashboard_build(report=cast.report, commitments=everyone, day=day, current=current)
+    history = dashboard_build(report=cast.report, commitments=everyone, day=day)
+    for board in (today, history):
+        shown = [r.commitment for r in board.pollution]
+        assert len(shown) == 3 and board.pollution_total == with_targets.count()
+        assert red in shown  # the overdue one, last in the report, is among them
+        assert [c.seq for c in shown] == sorted(c.seq for c in shown)
+        urgency = [Rag.SHOWN_ORDER.index(r.shown.rag) for r in board.pollution]
+        left_out = [
+            Rag.SHOWN_ORDER.index(history_state.shown.rag)
+            for pk, history_state in commitment_states(with_targets, day=day).items()
+            if pk not in {c.pk for c in shown}
+        ]
+        assert max(urgency) <= min(left_out)
+    assert [r.commitment.pk for r in today.pollution] == [
+        r.commitment.pk for r in history.pollution
+    ]
+    body = cast.client("supervisor").get("/dashboard/?basis=claimed").content.decode()
+    assert f"共 {with_targets.count()} 项，这里显示最需关注的 3 项" in body
+    assert "kind=pollution" in body
 
 
 def test_overdue_and_stale_lists(cast):
