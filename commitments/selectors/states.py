@@ -13,7 +13,7 @@ the latest claim, and since when a unit has not acknowledged (签收) its assign
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -147,16 +147,9 @@ _OPTIONAL_DATES = (
 
 
 def _result_json(r: StatusResult) -> dict[str, Any]:
-    return {
-        "rag": r.rag,
-        "percent": r.percent,
-        "stale": r.stale,
-        "behind": r.behind,
-        "closed": r.closed,
-        # the calendar's figures are recomputed on the day read (``carried_to``)
-        "elapsed": 0.0,
-        "overdue_days": 0,
-    }
+    # every field of the result but the calendar's figures, recomputed on the day read
+    # (``carried_to``)
+    return {**asdict(r), "elapsed": 0.0, "overdue_days": 0}
 
 
 def end_of_day(day: dt.date) -> dt.datetime:

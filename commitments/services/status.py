@@ -90,9 +90,10 @@ def status_refresh(commitments: QuerySet[Commitment]) -> Current:
                 _recompute(chunk, day)
         except (OperationalError, IntegrityError):
             # Two readers refreshing the same rows at once on PostgreSQL may deadlock; one
-            # is cancelled (or a commitment was deleted meanwhile: its snapshot has no row). The other wrote the same values (both computed them from the
+            # is cancelled. The other wrote the same values (both computed them from the
             # rules on the same data), so this one goes on; a row left stale is recomputed
-            # by the next read.
+            # by the next read. (IntegrityError: a commitment deleted meanwhile, whose
+            # snapshot lost its status row.)
             log.warning("status refresh of %d rows yielded to a concurrent one", len(chunk))
     return Current(day=day, refreshed=len(stamps))
 

@@ -311,13 +311,7 @@ def test_the_ledger_refreshes_only_rows_that_are_not_current(demo, settings):
     assert current.refreshed == 0
 
     c = qs.filter(updates__isnull=True).earliest("seq")
-    ProgressUpdate.objects.create(
-        commitment=c,
-        author=UserFactory.create(),
-        as_of=dt.date(2017, 9, 29),
-        claimed_status="completed",
-        percent=Decimal(100),
-    )
+    _claim_completed(c)
     CommitmentStatus.objects.filter(pk=qs.exclude(pk=c.pk).earliest("seq").pk).delete()
     after, current = ledger_current(qs, want, status_refresh)
     assert current.refreshed == 2
@@ -330,6 +324,16 @@ def test_the_ledger_refreshes_only_rows_that_are_not_current(demo, settings):
     assert later.counts == ledger_as_of(qs, dt.date(2018, 3, 1), want)[0].counts
 
 
+def _claim_completed(c: Commitment) -> None:
+    ProgressUpdate.objects.create(
+        commitment=c,
+        author=UserFactory.create(),
+        as_of=dt.date(2017, 9, 29),
+        claimed_status="completed",
+        percent=Decimal(100),
+    )
+
+
 # -- invalidation ------------------------------------------------------------------------------
 
 
@@ -339,13 +343,7 @@ def test_a_write_makes_the_row_stale_and_the_next_read_sees_it(anyang):
     assert c is not None
     status_refresh(Commitment.objects.all())
     assert CommitmentStatus.objects.get(pk=c.pk).rag != Rag.CLAIMED
-    ProgressUpdate.objects.create(
-        commitment=c,
-        author=UserFactory.create(),
-        as_of=dt.date(2017, 9, 29),
-        claimed_status="completed",
-        percent=Decimal(100),
-    )
+    _claim_completed(c)
     row = CommitmentStatus.objects.get(pk=c.pk)
     assert row.fresh_stamp != row.stamp  # stale until read
     assert status_refresh(Commitment.objects.filter(pk=c.pk)).refreshed == 1
