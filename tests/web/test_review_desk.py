@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -22,6 +23,10 @@ from commitments.services.review import desk_visit_record
 from tests.support.samples import tiny_pdf, tiny_png, tiny_xlsx
 from tests.support.webutil import make_cast, record
 
+# Every test here runs at noon: "新" is measured from the start of the local day, so an
+# update made 15 minutes earlier would be yesterday's just after midnight (Asia/Shanghai).
+AT = dt.datetime(2026, 5, 20, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
 
 @pytest.fixture
 def cast(anyang, settings, tmp_path):
@@ -32,7 +37,8 @@ def cast(anyang, settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path)},
         },
     }
-    return make_cast(anyang)
+    with time_machine.travel(AT, tick=True):
+        yield make_cast(anyang)
 
 
 def ago(days: float) -> dt.datetime:
