@@ -73,6 +73,7 @@ class ItemRow:
     state: CommitmentState
     targets: list[TargetRow] = field(default_factory=list)
     basis: str = "claimed"
+    href: str = ""  # the item's page, where the screen links it (set by the view)
 
     @property
     def shown(self) -> StatusResult:
@@ -103,6 +104,10 @@ class Dashboard:
     # how many items the panels hold; they show the PANEL_LIMIT most urgent
     matters_total: int = 0
     pollution_total: int = 0
+
+    def item_rows(self) -> list[ItemRow]:
+        """Every item the board lists, in its panels and lists."""
+        return [*self.matters, *self.pollution, *self.overdue, *self.stale, *self.unacknowledged]
 
     @property
     def claimed_done(self) -> int:

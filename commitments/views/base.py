@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from commitments import clock
@@ -36,6 +37,16 @@ def current_report(request: HttpRequest) -> Report | None:
         if report is not None:
             return report
     return reports.first()
+
+
+def pk_href(name: str) -> Callable[[int], str]:
+    """The link to the object ``pk`` under the URL pattern ``name`` (one integer argument),
+    reversed once and filled in per row: a page of 50 rows would otherwise spend a
+    ``reverse`` (about 50 µs) on each."""
+    marker = 987654321
+    head, found, tail = reverse(name, args=[marker]).partition(str(marker))
+    assert found, f"the URL pattern {name!r} does not show its argument"
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def as_of_day(request: HttpRequest) -> dt.date:

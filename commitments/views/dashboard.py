@@ -23,6 +23,7 @@ from commitments.views.base import (
     current_report,
     figures_basis,
     no_report_page,
+    pk_href,
 )
 
 
@@ -42,6 +43,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         basis=figures_basis(request),
         current=current,
     )
+    href = pk_href("commitment")
+    for row in board.item_rows():
+        row.href = href(row.commitment.pk)
     context = {
         "board": board,
         "report": report,

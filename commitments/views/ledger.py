@@ -52,7 +52,13 @@ from commitments.services import assignment
 from commitments.services.status import status_refresh
 from commitments.templatetags.bars import barpct
 from commitments.templatetags.duban import pct
-from commitments.views.base import current_report, figures_basis, no_report_page, safe_next
+from commitments.views.base import (
+    current_report,
+    figures_basis,
+    no_report_page,
+    pk_href,
+    safe_next,
+)
 
 PAGE_SIZE = 50
 
@@ -163,13 +169,14 @@ def _ledger_page(view: LedgerView, number: str | None) -> tuple[Page, list[Commi
         co_units[pk].append(name)
     chapters = report_chapter_labels(view.report)
     states = view.states_of(ids)
+    href = pk_href("commitment")
     for c in commitments:
         # read by the template: the row's state, the lamp it shows, its link, its chapter and
         # its bar (formatted once here: 50 rows of template filters are most of the page)
         c.state = state = states[c.pk]  # type: ignore[attr-defined]
         c.co_unit_names = co_units[c.pk]  # type: ignore[attr-defined]
         c.shown = shown = state.basis(view.basis)  # type: ignore[attr-defined]
-        c.href = reverse("commitment", args=[c.pk])  # type: ignore[attr-defined]
+        c.href = href(c.pk)  # type: ignore[attr-defined]
         c.pct = pct(shown.percent)  # type: ignore[attr-defined]
         c.bar = barpct(shown.percent)  # type: ignore[attr-defined]
         c.tick = barpct(shown.elapsed)  # type: ignore[attr-defined]

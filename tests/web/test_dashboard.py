@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.urls import reverse, set_script_prefix
 
 from commitments.models import Commitment, Target
 from commitments.rules import Rag
@@ -16,6 +17,7 @@ from commitments.selectors.dashboard import dashboard_build
 from commitments.selectors.states import commitment_states
 from commitments.services.progress import update_review_accept
 from commitments.services.status import status_invalidate, status_refresh
+from commitments.views.base import pk_href
 from tests.support.factories import (
     CommitmentFactory,
     DepartmentFactory,
@@ -196,3 +198,22 @@ def test_charts_are_server_rendered_without_cdn(cast):
     body = cast.client("leader").get("/dashboard/").content.decode()
     assert "<svg" in body and 'class="seg seg-' in body
     assert "cdn" not in body.lower() and "https://" not in body.split("<body")[0]
+
+
+def test_every_item_on_the_board_links_to_its_own_page(cast):
+    """The panels and lists link each item to its page (the links are filled in once per
+    page, not reversed per row): the same address ``reverse`` gives, also under a script
+    prefix (the app served below a sub-path)."""
+    Commitment.objects.filter(pk=cast.theirs.pk).update(due_date=dt.date(2017, 6, 30))
+    status_invalidate([cast.theirs.pk])
+    body = cast.client("supervisor").get("/dashboard/").content.decode()
+    matters = Commitment.objects.filter(report=cast.report, kind="practical_matter")
+    assert matters.count() == 10
+    for c in [*matters, cast.theirs]:
+        assert f'href="{reverse("commitment", args=[c.pk])}"' in body, c.code
+    assert f'href="/c/{cast.theirs.pk}/"' in body
+    set_script_prefix("/duban/")
+    try:
+        assert pk_href("commitment")(cast.theirs.pk) == f"/duban/c/{cast.theirs.pk}/"
+    finally:
+        set_script_prefix("/")
