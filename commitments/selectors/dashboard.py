@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -17,9 +18,10 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QueryS
 from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
+from commitments import clock
 from commitments.models import Commitment, Department, Report, Section, Target
 from commitments.rules import Rag, StatusResult, TargetInput, target_fraction
-from commitments.selectors.ledger import RAG_RANK, Current, current_states, rag_rank
+from commitments.selectors.ledger import RAG_RANK, Current, current_states, fresh, rag_rank
 from commitments.selectors.sections import chapter_labels, chapter_of
 from commitments.selectors.states import CommitmentState, commitment_states, readings_on
 
@@ -192,33 +194,18 @@ def _panel_filter(kind: str) -> Q:
     return Q(kind=kind)
 
 
-def _facts_current(qs: QuerySet[Commitment], p: str, limit: int, verified_only: bool) -> _Facts:
+def _facts_current(
+    qs: QuerySet[Commitment],
+    p: str,
+    limit: int,
+    verified_only: bool,
+    refresh: Callable[[QuerySet[Commitment]], Current],
+) -> tuple[_Facts, Current]:
     """Today, from the stored current statuses: aggregates and the first rows of each list
-    in SQL."""
+    in SQL. The tallies carry the totals and the check that every row is current; only when
+    some row is not does ``refresh`` (``services.status.status_refresh``) bring them up to
+    date, and the tallies are taken again."""
     rag = f"current__{p}rag"
-    tallies = [
-        Tally(
-            main=r["kind"] == Commitment.Kind.MAIN_TARGET,
-            section_id=r["section_id"],
-            unit_id=r["lead_unit_id"],
-            rag=r[rag],
-            n=r["n"],
-            weight=r["w"] or 0,
-            weighted_tenths=int(r["wp"] or 0),
-        )
-        for r in qs.order_by()
-        .values("kind", "section_id", "lead_unit_id", rag)
-        .annotate(
-            n=Count("pk"),
-            w=Sum("weight"),
-            # in tenths of a percent, summed as integers: the same on every database and
-            # in whatever order the rows come (percents have one decimal)
-            wp=Sum(
-                F("weight") * Round(F(f"current__{p}percent") * 10),
-                output_field=IntegerField(),
-            ),
-        )
-    ]
     seen = "current__last_verified_as_of" if verified_only else "current__last_update_as_of"
     lists = {
         "overdue": (Q(**{rag: Rag.RED}), [F("due_date").asc(), F("seq").asc()]),
@@ -231,12 +218,52 @@ def _facts_current(qs: QuerySet[Commitment], p: str, limit: int, verified_only: 
             [F("current__unacknowledged_since").asc(nulls_first=True), F("seq").asc()],
         ),
     }
-    totals = qs.aggregate(
-        **{name: Count("pk", filter=q) for name, (q, _order) in lists.items()},
-        **{kind: Count("pk", filter=_panel_filter(kind)) for kind in PANEL_KINDS},
-        verified_completed=Count("pk", filter=Q(current__v_rag__in=Rag.DONE)),
-        claimed_pending=Count("pk", filter=Q(current__claim_pending=True)),
-    )
+    counted = {
+        **{name: q for name, (q, _order) in lists.items()},
+        **{kind: _panel_filter(kind) for kind in PANEL_KINDS},
+        "verified_completed": Q(current__v_rag__in=Rag.DONE),
+        "claimed_pending": Q(current__claim_pending=True),
+    }
+    day = clock.today()
+
+    def tally_rows() -> list[dict]:
+        return list(
+            qs.order_by()
+            .values("kind", "section_id", "lead_unit_id", rag)
+            .annotate(
+                n=Count("pk"),
+                w=Sum("weight"),
+                # in tenths of a percent, summed as integers: the same on every database
+                # and in whatever order the rows come (percents have one decimal)
+                wp=Sum(
+                    F("weight") * Round(F(f"current__{p}percent") * 10),
+                    output_field=IntegerField(),
+                ),
+                **{f"n_{name}": Count("pk", filter=q) for name, q in counted.items()},
+                n_not_current=Count(
+                    "pk", filter=~fresh(day, "current__") | Q(current__isnull=True)
+                ),
+            )
+        )
+
+    rows = tally_rows()
+    current = Current(day=day, refreshed=0)
+    if any(r["n_not_current"] for r in rows):
+        current = refresh(qs)
+        rows = tally_rows()
+    tallies = [
+        Tally(
+            main=r["kind"] == Commitment.Kind.MAIN_TARGET,
+            section_id=r["section_id"],
+            unit_id=r["lead_unit_id"],
+            rag=r[rag],
+            n=r["n"],
+            weight=r["w"] or 0,
+            weighted_tenths=int(r["wp"] or 0),
+        )
+        for r in rows
+    ]
+    totals = {name: sum(r[f"n_{name}"] for r in rows) for name in counted}
     listed = {
         name: list(qs.filter(q).order_by(*order).values_list("pk", flat=True)[:limit])
         for name, (q, order) in lists.items()
@@ -253,7 +280,7 @@ def _facts_current(qs: QuerySet[Commitment], p: str, limit: int, verified_only: 
         )
         for kind in PANEL_KINDS
     }
-    return _Facts(
+    facts = _Facts(
         tallies=tallies,
         overdue=listed["overdue"],
         overdue_total=totals["overdue"],
@@ -266,6 +293,7 @@ def _facts_current(qs: QuerySet[Commitment], p: str, limit: int, verified_only: 
         states={},
         panels=panels,
     )
+    return facts, current
 
 
 def _facts_as_of(
@@ -349,14 +377,15 @@ def dashboard_build(
     list_limit: int = 15,
     verified_only: bool = False,
     basis: str = "claimed",
-    current: Current | None = None,
+    refresh: Callable[[QuerySet[Commitment]], Current] | None = None,
 ) -> Dashboard:
     """The dashboard of ``report`` restricted to ``commitments`` (what the viewer may see,
     or the public ones), as of ``day``. A fixed number of queries.
 
-    With ``current`` for ``day`` (the stored statuses were brought up to today), the
-    counts and lists come from the stored statuses, aggregated in SQL; otherwise the day is
-    rebuilt from the append-only history. The same figures come out either way (tested).
+    For today (the ledger's today), given ``refresh`` (``services.status.status_refresh``,
+    called only when some stored status is not current), the counts and lists come from the
+    stored statuses, aggregated in SQL; a past day, or no ``refresh``, is rebuilt from the
+    append-only history. The same figures come out either way (tested).
 
     ``verified_only`` (the public page) shows what the supervision office has accepted,
     never a department's unreviewed claim. ``basis`` chooses the figures the lamps and
@@ -365,9 +394,11 @@ def dashboard_build(
     qs = commitments.filter(report=report)
     if verified_only:
         basis = "verified"
-    today = current if current is not None and current.day == day else None
-    if today is not None:
-        facts = _facts_current(qs, "v_" if basis == "verified" else "", list_limit, verified_only)
+    today: Current | None = None
+    if refresh is not None and day == clock.today():
+        facts, today = _facts_current(
+            qs, "v_" if basis == "verified" else "", list_limit, verified_only, refresh
+        )
     else:
         facts = _facts_as_of(qs, day, basis, list_limit, verified_only)
     sections = {s.pk: s for s in Section.objects.filter(report=report)}
@@ -402,25 +433,23 @@ def dashboard_build(
         departments.setdefault(dkey, Group(key=dkey, name=dname)).add(tally)
     total = sum(by_rag.values())
 
-    panel = list(
-        Commitment.objects.filter(pk__in=[pk for ids, _n in facts.panels.values() for pk in ids])
-        .select_related("lead_unit")
-        .order_by("seq")
-    )
+    panel_ids = {pk for ids, _n in facts.panels.values() for pk in ids}
     listed_ids = {*facts.overdue, *facts.stale, *facts.unacknowledged}
-    # one query whether or not the lists are empty: the count is the same for any report
-    listed = {c.pk: c for c in qs.filter(pk__in=listed_ids).select_related("lead_unit")}
+    # the panels' and the lists' items in one query, whether or not there are any: the
+    # count is the same for any report
+    listed = {c.pk: c for c in qs.filter(pk__in=panel_ids | listed_ids).select_related("lead_unit")}
+    panel = sorted((listed[pk] for pk in panel_ids), key=lambda c: c.seq)
     states = facts.states
-    need = [pk for pk in [*listed_ids, *(c.pk for c in panel)] if pk not in states]
+    need = [pk for pk in listed if pk not in states]
     if need:
-        fresh = (
+        got = (
             current_states(need, today)
             if today is not None
             else commitment_states(Commitment.objects.filter(pk__in=need), day=day)
         )
         if verified_only:
-            fresh = {pk: _verified_view(s) for pk, s in fresh.items()}
-        states = {**states, **fresh}
+            got = {pk: _verified_view(s) for pk, s in got.items()}
+        states = {**states, **got}
 
     targets_by_c: dict[int, list[Target]] = defaultdict(list)
     panel_targets = list(

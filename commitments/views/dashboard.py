@@ -35,13 +35,12 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         return no_report_page(request)
     day = as_of_day(request)
     visible = visible_commitments(request.user, Commitment.objects.all())
-    current = status_refresh(visible.filter(report=report)) if day == clock.today() else None
     board = dashboard_build(
         report=report,
         commitments=visible,
         day=day,
         basis=figures_basis(request),
-        current=current,
+        refresh=status_refresh,
     )
     href = pk_href("commitment")
     for row in board.item_rows():

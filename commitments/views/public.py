@@ -34,7 +34,7 @@ def public_report(request: HttpRequest, pk: int) -> HttpResponse:
         day=day,
         list_limit=30,
         verified_only=True,
-        current=status_refresh(public.filter(report=report)),
+        refresh=status_refresh,
     )
     return render(
         request,

@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from commitments import clock
 from commitments.models import Commitment, CommitmentStatus, ProgressUpdate, StatusSnapshot
 from commitments.rules import (
     ClaimInput,
@@ -276,7 +277,7 @@ def test_ledger_and_dashboard_from_rows_equal_them_from_history(demo):
         {"verified_only": True, "list_limit": 30},
     ):
         from_rows = dashboard_build(
-            report=demo, commitments=everyone, day=day, current=current, **kw
+            report=demo, commitments=everyone, day=day, refresh=status_refresh, **kw
         )
         from_history = dashboard_build(report=demo, commitments=everyone, day=day, **kw)
         assert _board(from_rows) == _board(from_history), kw
@@ -322,6 +323,35 @@ def test_the_ledger_refreshes_only_rows_that_are_not_current(demo, settings):
     later, current = ledger_current(qs, want, status_refresh)
     assert current.refreshed > 0
     assert later.counts == ledger_as_of(qs, dt.date(2018, 3, 1), want)[0].counts
+
+
+@pytest.mark.django_db
+def test_the_dashboard_refreshes_only_rows_that_are_not_current(demo, settings):
+    """The dashboard's tallies check in the same query that every row is current, as the
+    ledger's counts do: nothing is refreshed when all are; a written or a missing row is
+    refreshed before the figures are given, and they equal the history's."""
+    qs = Commitment.objects.filter(report=demo)
+    everyone = Commitment.objects.all()
+    day = clock.today()
+    status_refresh(qs)
+    calls: list[int] = []
+
+    def no_refresh(_qs):
+        raise AssertionError("every row was current")
+
+    def counted_refresh(rows):
+        current = status_refresh(rows)
+        calls.append(current.refreshed)
+        return current
+
+    before = dashboard_build(report=demo, commitments=everyone, day=day, refresh=no_refresh)
+    c = qs.filter(updates__isnull=True).earliest("seq")
+    _claim_completed(c)
+    CommitmentStatus.objects.filter(pk=qs.exclude(pk=c.pk).earliest("seq").pk).delete()
+    after = dashboard_build(report=demo, commitments=everyone, day=day, refresh=counted_refresh)
+    assert calls == [2]
+    assert after.claimed_pending == before.claimed_pending + 1
+    assert _board(after) == _board(dashboard_build(report=demo, commitments=everyone, day=day))
 
 
 def _claim_completed(c: Commitment) -> None:

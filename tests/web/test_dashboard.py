@@ -142,8 +142,9 @@ def test_a_panel_shows_its_most_urgent_items_and_how_many_there_are(cast, monkey
     status_invalidate([red.pk])
     everyone = Commitment.objects.all()
     day = dt.date(2017, 9, 30)
-    current = status_refresh(everyone.filter(report=cast.report))
-    today = dashboard_build(report=cast.report, commitments=everyone, day=day, current=current)
+    today = dashboard_build(
+        report=cast.report, commitments=everyone, day=day, refresh=status_refresh
+    )
     history = dashboard_build(report=cast.report, commitments=everyone, day=day)
     for board in (today, history):
         shown = [r.commitment for r in board.pollution]
