@@ -23,7 +23,7 @@ from commitments.models import Commitment, Department, Report, Section, Target
 from commitments.rules import Rag, StatusResult, TargetInput, target_fraction
 from commitments.selectors.ledger import RAG_RANK, Current, current_states, fresh, rag_rank
 from commitments.selectors.sections import chapter_labels, chapter_of
-from commitments.selectors.states import CommitmentState, commitment_states, readings_on
+from commitments.selectors.states import CommitmentState, commitment_states, targets_read_on
 
 
 @dataclass
@@ -116,9 +116,9 @@ class Dashboard:
         """Every completion claimed: verified_completed + claimed_pending."""
         return self.verified_completed + self.claimed_pending
 
-    # 十件实事 in the whole report, whether or not the viewer's unit runs any: "none here"
-    # and "none in the report" are different answers.
-    matters_in_report: int = 0
+    # whether the report has 十件实事, whether or not the viewer's unit runs any: "none
+    # here" and "none in the report" are different answers.
+    report_has_matters: bool = False
 
     @property
     def stale_days(self) -> int:
@@ -136,10 +136,11 @@ class Dashboard:
         return out
 
 
-def _target_rows(targets: list[Target], readings: dict[int, Decimal]) -> list[TargetRow]:
+def _target_rows(targets: list[Target]) -> list[TargetRow]:
+    """Targets read by ``targets_read_on``; a qualitative target shows no reading."""
     rows = []
     for t in targets:
-        reading = readings.get(t.pk)
+        reading = t.reading if t.is_measurable else None  # type: ignore[attr-defined]
         fraction = target_fraction(TargetInput.of(t, reading))
         rows.append(TargetRow(target=t, reading=reading, fraction=fraction))
     return rows
@@ -452,23 +453,13 @@ def dashboard_build(
         states = {**states, **got}
 
     targets_by_c: dict[int, list[Target]] = defaultdict(list)
-    panel_targets = list(
-        Target.objects.filter(commitment_id__in=[c.pk for c in panel]).order_by(
-            "commitment_id", "order"
-        )
-    )
-    for t in panel_targets:
+    for t in targets_read_on(
+        [c.pk for c in panel], day, verified_only=verified_only or basis == "verified"
+    ):
         targets_by_c[t.commitment_id].append(t)
-    readings = readings_on(
-        [t.pk for t in panel_targets if t.is_measurable],
-        day,
-        verified_only=verified_only or basis == "verified",
-    )
 
     def item(c: Commitment) -> ItemRow:
-        return ItemRow(
-            c, states[c.pk], _target_rows(targets_by_c.get(c.pk, []), readings), basis=basis
-        )
+        return ItemRow(c, states[c.pk], _target_rows(targets_by_c.get(c.pk, [])), basis=basis)
 
     def rows(ids: list[int]) -> list[ItemRow]:
         return [ItemRow(listed[pk], states[pk], basis=basis) for pk in ids]
@@ -506,9 +497,9 @@ def dashboard_build(
         unacknowledged_total=facts.unacknowledged_total,
         matters_total=facts.panels[Commitment.Kind.PRACTICAL_MATTER][1],
         pollution_total=facts.panels[Commitment.Kind.POLLUTION][1],
-        matters_in_report=Commitment.objects.filter(
-            report=report, kind=Commitment.Kind.PRACTICAL_MATTER
-        ).count(),
+        # asked only when the viewer sees none of them
+        report_has_matters=bool(matters)
+        or Commitment.objects.filter(report=report, kind=Commitment.Kind.PRACTICAL_MATTER).exists(),
     )
 
 

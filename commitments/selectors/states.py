@@ -13,6 +13,7 @@ the latest claim, and since when a unit has not acknowledged (签收) its assign
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -228,6 +229,21 @@ def readings_on(
         .values_list("pk", "reading")
     )
     return {pk: value for pk, reading in rows if (value := _decimal(reading)) is not None}
+
+
+def targets_read_on(
+    commitment_ids: Iterable[int], day: dt.date, *, verified_only: bool = False
+) -> list[Target]:
+    """The targets of these commitments, in their order, each with ``reading``: its
+    ``latest_reading`` on ``day`` (None when never read). One query."""
+    targets: list[Target] = list(
+        Target.objects.filter(commitment_id__in=commitment_ids)
+        .annotate(latest=latest_reading(day, verified_only=verified_only))
+        .order_by("commitment_id", "order")
+    )
+    for t in targets:
+        t.reading = _decimal(t.latest)  # type: ignore[attr-defined]
+    return targets
 
 
 def _closure_filter(day: dt.date) -> Q:
