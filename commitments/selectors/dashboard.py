@@ -8,10 +8,12 @@ does not depend on how many commitments there are.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import reduce
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum
@@ -21,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from commitments import clock
 from commitments.models import Commitment, Department, Report, Section, Target
 from commitments.rules import Rag, StatusResult, TargetInput, target_fraction
-from commitments.selectors.ledger import RAG_RANK, Current, current_states, fresh, rag_rank
+from commitments.selectors.ledger import RAG_RANK, Current, current_states, fresh
 from commitments.selectors.sections import chapter_labels, chapter_of
 from commitments.selectors.states import CommitmentState, commitment_states, targets_read_on
 
@@ -269,16 +271,17 @@ def _facts_current(
         name: list(qs.filter(q).order_by(*order).values_list("pk", flat=True)[:limit])
         for name, (q, order) in lists.items()
     }
+    # both panels' items in one query, the most urgent of each chosen here: a panel's kind
+    # holds few items next to the report (ten 实事; the pollution items that have targets)
+    members: dict[str, list[tuple[int, int, int]]] = {kind: [] for kind in PANEL_KINDS}
+    for pk, kind, seq, lamp in (
+        qs.filter(reduce(operator.or_, (_panel_filter(kind) for kind in PANEL_KINDS)))
+        .order_by()
+        .values_list("pk", "kind", "seq", rag)
+    ):
+        members[kind].append((RAG_RANK.get(lamp, len(RAG_RANK)), seq, pk))
     panels = {
-        kind: (
-            list(
-                qs.filter(_panel_filter(kind))
-                .annotate(urgency=rag_rank(rag))
-                .order_by("urgency", "seq")
-                .values_list("pk", flat=True)[:PANEL_LIMIT]
-            ),
-            totals[kind],
-        )
+        kind: ([pk for _rank, _seq, pk in sorted(members[kind])[:PANEL_LIMIT]], totals[kind])
         for kind in PANEL_KINDS
     }
     facts = _Facts(
