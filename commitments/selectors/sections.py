@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import Exists, OuterRef
+
 from commitments.models import Commitment, Report, Section
 
 
@@ -66,18 +68,18 @@ def chapters_with_commitments(report: Report | int) -> list[tuple[int, str]]:
     through their topics), in report order: what a chapter filter offers. The review part
     (一年来工作回顾) holds none, and a choice that always gives nothing is no choice."""
     report_id = report if isinstance(report, int) else report.pk
-    sections = list(
+    annotated = list(
         Section.objects.filter(report_id=report_id)
         .only("pk", "report_id", "parent_id", "level", "label", "title", "start")
+        # a probe of the commitments' section index per section, not a scan of the report
+        .annotate(
+            holds=Exists(Commitment.objects.filter(report_id=report_id, section_id=OuterRef("pk")))
+        )
         .order_by("start")
     )
+    used = {s.pk for s in annotated if s.holds}
+    sections: list[Section] = list(annotated)
     by_id = {s.pk: s for s in sections}
-    used = set(
-        Commitment.objects.filter(report_id=report_id)
-        .order_by()
-        .values_list("section_id", flat=True)
-        .distinct()
-    )
     holding = {ch.pk for sid in used if (ch := chapter_of(by_id.get(sid), by_id)) is not None}
     names = chapter_labels(sections)
     return [(s.pk, names[s.pk]) for s in sections if s.pk in holding]

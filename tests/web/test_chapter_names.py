@@ -15,7 +15,7 @@ from commitments.jobs.summaries import summary_figures
 from commitments.models import Commitment, Section
 from commitments.selectors.dashboard import dashboard_build
 from commitments.selectors.exports import COLUMNS, export_queryset, ledger_rows
-from commitments.selectors.sections import chapter_labels
+from commitments.selectors.sections import chapter_labels, chapter_of, chapters_with_commitments
 from commitments.selectors.states import commitment_states
 from tests.support.factories import ReportFactory, SectionFactory
 from tests.support.webutil import make_cast
@@ -75,3 +75,24 @@ def test_the_part_goes_in_front_only_when_chapter_labels_repeat():
         ch.pk: "二（一）扩大投资",
         ch3.pk: "三（一）依法行政",
     }
+
+
+def test_the_chapter_filter_offers_the_chapters_that_hold_commitments(anyang):
+    """Directly or through a topic; in report order. A chapter of the review part (一年来
+    工作回顾) holds none and is not offered, nor is a chapter whose items were all moved."""
+    sections = {s.pk: s for s in Section.objects.filter(report=anyang)}
+    holding = {
+        chapter.pk
+        for c in Commitment.objects.filter(report=anyang)
+        if (chapter := chapter_of(sections.get(c.section_id), sections)) is not None
+    }
+    offered = [pk for pk, _name in chapters_with_commitments(anyang)]
+    assert set(offered) == holding
+    assert offered == sorted(offered, key=lambda pk: sections[pk].start)
+    chapters = [s for s in sections.values() if s.level == Section.Level.CHAPTER]
+    assert len(holding) < len(chapters)  # the review part's chapters are left out
+    emptied = sections[offered[0]]
+    Commitment.objects.filter(section__in=[emptied, *emptied.children.all()]).update(
+        section=sections[offered[1]]
+    )
+    assert emptied.pk not in [pk for pk, _name in chapters_with_commitments(anyang.pk)]
