@@ -68,7 +68,7 @@ def chapters_with_commitments(report: Report | int) -> list[tuple[int, str]]:
     through their topics), in report order: what a chapter filter offers. The review part
     (一年来工作回顾) holds none, and a choice that always gives nothing is no choice."""
     report_id = report if isinstance(report, int) else report.pk
-    annotated = list(
+    sections = list(
         Section.objects.filter(report_id=report_id)
         .only("pk", "report_id", "parent_id", "level", "label", "title", "start")
         # a probe of the commitments' section index per section, not a scan of the report
@@ -77,9 +77,8 @@ def chapters_with_commitments(report: Report | int) -> list[tuple[int, str]]:
         )
         .order_by("start")
     )
-    used = {s.pk for s in annotated if s.holds}
-    sections: list[Section] = list(annotated)
-    by_id = {s.pk: s for s in sections}
+    used = {s.pk for s in sections if s.holds}
+    by_id: dict[int, Section] = {s.pk: s for s in sections}
     holding = {ch.pk for sid in used if (ch := chapter_of(by_id.get(sid), by_id)) is not None}
     names = chapter_labels(sections)
     return [(s.pk, names[s.pk]) for s in sections if s.pk in holding]
