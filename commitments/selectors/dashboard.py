@@ -203,11 +203,12 @@ def _facts_current(
     limit: int,
     verified_only: bool,
     refresh: Callable[[QuerySet[Commitment]], Current],
-) -> tuple[_Facts, Current]:
+) -> tuple[_Facts, Current] | None:
     """Today, from the stored current statuses: aggregates and the first rows of each list
     in SQL. The tallies carry the totals and the check that every row is current; only when
     some row is not does ``refresh`` (``services.status.status_refresh``) bring them up to
-    date, and the tallies are taken again."""
+    date, and the tallies are taken again. None when rows are still not current (the
+    refresh yielded to a concurrent one): they must not be counted."""
     rag = f"current__{p}rag"
     seen = "current__last_verified_as_of" if verified_only else "current__last_update_as_of"
     lists = {
@@ -254,6 +255,8 @@ def _facts_current(
     if any(r["n_not_current"] for r in rows):
         current = refresh(qs)
         rows = tally_rows()
+        if any(r["n_not_current"] for r in rows):
+            return None
     tallies = [
         Tally(
             main=r["kind"] == Commitment.Kind.MAIN_TARGET,
@@ -388,8 +391,8 @@ def dashboard_build(
 
     For today (the ledger's today), given ``refresh`` (``services.status.status_refresh``,
     called only when some stored status is not current), the counts and lists come from the
-    stored statuses, aggregated in SQL; a past day, or no ``refresh``, is rebuilt from the
-    append-only history. The same figures come out either way (tested).
+    stored statuses, aggregated in SQL; a past day, no ``refresh``, or rows a refresh left
+    behind, are rebuilt from the append-only history. The same figures come out either way (tested).
 
     ``verified_only`` (the public page) shows what the supervision office has accepted,
     never a department's unreviewed claim. ``basis`` chooses the figures the lamps and
@@ -399,10 +402,13 @@ def dashboard_build(
     if verified_only:
         basis = "verified"
     today: Current | None = None
+    stored = None
     if refresh is not None and day == clock.today():
-        facts, today = _facts_current(
+        stored = _facts_current(
             qs, "v_" if basis == "verified" else "", list_limit, verified_only, refresh
         )
+    if stored is not None:
+        facts, today = stored
     else:
         facts = _facts_as_of(qs, day, basis, list_limit, verified_only)
     sections = {s.pk: s for s in Section.objects.filter(report=report)}

@@ -32,6 +32,7 @@ from commitments.rules import (
 from commitments.selectors.dashboard import dashboard_build
 from commitments.selectors.ledger import (
     SORTS,
+    Current,
     LedgerWant,
     current_states,
     ledger_as_of,
@@ -352,6 +353,25 @@ def test_the_dashboard_refreshes_only_rows_that_are_not_current(demo, settings):
     assert calls == [2]
     assert after.claimed_pending == before.claimed_pending + 1
     assert _board(after) == _board(dashboard_build(report=demo, commitments=everyone, day=day))
+
+
+@pytest.mark.django_db
+def test_a_dashboard_whose_refresh_yielded_is_rebuilt_from_the_history(demo):
+    """A refresh that yields to a concurrent one (``status_refresh`` lets a deadlocked chunk
+    go) can leave rows not current, a new one still blank: the board is then rebuilt from
+    the history, never counted from those rows."""
+    qs = Commitment.objects.filter(report=demo)
+    everyone = Commitment.objects.all()
+    day = clock.today()
+    status_refresh(qs)
+    CommitmentStatus.objects.filter(pk=qs.earliest("seq").pk).delete()
+    _claim_completed(qs.filter(updates__isnull=True).latest("seq"))
+
+    def yielded(_rows):
+        return Current(day=day, refreshed=0)
+
+    board = dashboard_build(report=demo, commitments=everyone, day=day, refresh=yielded)
+    assert _board(board) == _board(dashboard_build(report=demo, commitments=everyone, day=day))
 
 
 def _claim_completed(c: Commitment) -> None:
