@@ -2,12 +2,23 @@
 
 The bundled 2017 Anyang report is seeded once per test database (django_db_setup), so
 every test that asks for ``anyang`` sees the real ledger without paying for the seed.
+
+Passwords are hashed with a fast hasher in the tests, as Django's testing docs advise:
+PBKDF2 is slow on purpose (about 0.17 s a hash here), and the suite creates and logs in
+hundreds of users. Production keeps Django's default hashers (tracker.settings).
 """
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from commitments.models import Report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")
