@@ -15,6 +15,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -210,10 +212,22 @@ def test_rows_agree_with_the_rules_every_day_of_the_demo_year(anyang, settings):
 # -- today's screens: rows and history give the same answer -----------------------------------------
 
 
+@pytest.fixture(scope="module")
+def demo_year(django_db_setup, django_db_blocker):
+    """The demo history up to 2017-09-30, written once for this module's tests (it takes
+    seconds). It is written inside a transaction the module rolls back at the end; each
+    test's own transaction nests in it (a savepoint), so what a test changes is undone
+    after that test, and the next test sees the demo as written."""
+    with django_db_blocker.unblock(), override_settings(LEDGER_TODAY=dt.date(2017, 9, 30)):
+        with transaction.atomic():
+            call_command("demo_data", as_of="2017-09-30", stdout=StringIO())
+            yield
+            transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(anyang, settings):
+def demo(demo_year, anyang, settings):
     settings.LEDGER_TODAY = dt.date(2017, 9, 30)
-    call_command("demo_data", as_of="2017-09-30", stdout=StringIO())
     return anyang
 
 
