@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.utils import formats
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from commitments.context_processors import BADGE_CAP
 from commitments.models import ProgressUpdate
 from commitments.rules import Rag
+from commitments.templatetags.bars import barpct
+
+if TYPE_CHECKING:
+    from commitments.selectors.dashboard import TargetRow
 
 register = template.Library()
 
@@ -79,3 +86,43 @@ def status_label(value: str) -> str:
 @register.filter
 def rag_label(value: str) -> str:
     return str(Rag.labels.get(value, value))
+
+
+@register.simple_tag
+def target_cells(row: TargetRow) -> SafeString:
+    """A target's cells in the pollution table: the metric (and, for a qualitative target,
+    its text), the baseline, the target, the reading, and the bar. Formatted in one call: as
+    template filters and conditions, the table's 40-odd rows were half the dashboard's
+    template time."""
+    t = row.target
+
+    def figure(value: Decimal | None) -> str:
+        return "—" if value is None else f"{num(value)}{t.unit}"
+
+    note = (
+        ""
+        if t.is_measurable
+        else format_html(
+            ' <span class="meta">{}：{}</span>', gettext("定性"), Truncator(t.text).chars(20)
+        )
+    )
+    bar = (
+        mark_safe('<span class="muted">—</span>')  # a constant
+        if row.fraction is None
+        else format_html(
+            '<div class="bar thin"><span class="fill fill-green w-{}"></span></div>'
+            '<span class="pctnum">{}</span>',
+            barpct(row.percent),
+            pct(row.percent),
+        )
+    )
+    return format_html(
+        '<td>{}{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="barcol">{}</td>',
+        Truncator(t.metric).chars(22),
+        note,
+        figure(t.baseline_value),
+        figure(t.value),
+        figure(row.reading),
+        bar,
+    )

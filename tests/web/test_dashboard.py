@@ -218,3 +218,47 @@ def test_every_item_on_the_board_links_to_its_own_page(cast):
         assert pk_href("commitment")(cast.theirs.pk) == f"/duban/c/{cast.theirs.pk}/"
     finally:
         set_script_prefix("/")
+
+
+def test_a_pollution_target_row_shows_its_figures_and_bar():
+    """The pollution table's cells of a target (``target_cells``): baseline, target and
+    reading with the unit, the bar's width as a class with the percent beside it; a
+    qualitative target says so and shows no figures and no bar."""
+    from django.utils import translation
+
+    from commitments.selectors.dashboard import TargetRow
+    from commitments.templatetags.duban import target_cells
+
+    pm25 = Target(
+        metric="PM2.5年均浓度", unit="微克/立方米", value=Decimal("70.0000"),
+        baseline_value=Decimal("84.0000"), direction=Target.Direction.DECREASE,
+    )  # fmt: skip
+    assert str(target_cells(TargetRow(pm25, reading=Decimal("77.5"), fraction=0.5))) == (
+        '<td>PM2.5年均浓度</td><td class="num">84微克/立方米</td>'
+        '<td class="num">70微克/立方米</td><td class="num">77.5微克/立方米</td>'
+        '<td class="barcol"><div class="bar thin"><span class="fill fill-green w-50">'
+        '</span></div><span class="pctnum">50.0%</span></td>'
+    )
+    ban = Target(
+        metric="散煤<清零>", text="全面完成城市建成区散煤清零工作", unit="", value=None,
+        direction=Target.Direction.ACHIEVE,
+    )  # fmt: skip
+    qualitative = (
+        '<td>散煤&lt;清零&gt; <span class="meta">{}：全面完成城市建成区散煤清零工作</span></td>'
+        '<td class="num">—</td><td class="num">—</td><td class="num">—</td>'
+        '<td class="barcol"><span class="muted">—</span></td>'
+    )
+    row = TargetRow(ban, reading=None, fraction=None)
+    assert str(target_cells(row)) == qualitative.format("定性")
+    with translation.override("en"):
+        assert str(target_cells(row)) == qualitative.format("Qualitative")
+
+
+def test_a_stacked_bar_has_a_segment_per_lamp_with_its_count():
+    from commitments.templatetags.bars import stack
+
+    assert str(stack([(Rag.RED, 2, 12.5), (Rag.COMPLETED, 14, 87.5)])) == (
+        '<span class="seg seg-red w-12" title="红灯·逾期未完成 2"></span>'
+        '<span class="seg seg-completed w-88" title="已完成 14"></span>'
+    )
+    assert str(stack([])) == ""
