@@ -224,7 +224,6 @@ def _facts_current(
     }
     counted = {
         **{name: q for name, (q, _order) in lists.items()},
-        **{kind: _panel_filter(kind) for kind in PANEL_KINDS},
         "verified_completed": Q(current__v_rag__in=Rag.DONE),
         "claimed_pending": Q(current__claim_pending=True),
     }
@@ -270,12 +269,16 @@ def _facts_current(
         for r in rows
     ]
     totals = {name: sum(r[f"n_{name}"] for r in rows) for name in counted}
+    # a list or panel the tallies count as empty is not asked for
     listed = {
         name: list(qs.filter(q).order_by(*order).values_list("pk", flat=True)[:limit])
+        if totals[name]
+        else []
         for name, (q, order) in lists.items()
     }
-    # both panels' items in one query, the most urgent of each chosen here: a panel's kind
-    # holds few items next to the report (ten 实事; the pollution items that have targets)
+    # both panels' items in one query, the most urgent of each chosen here, and how many
+    # each holds: a panel's kind holds few items next to the report (ten 实事; the
+    # pollution items that have targets)
     members: dict[str, list[tuple[int, int, int]]] = {kind: [] for kind in PANEL_KINDS}
     for pk, kind, seq, lamp in (
         qs.filter(reduce(operator.or_, (_panel_filter(kind) for kind in PANEL_KINDS)))
@@ -284,7 +287,7 @@ def _facts_current(
     ):
         members[kind].append((RAG_RANK.get(lamp, len(RAG_RANK)), seq, pk))
     panels = {
-        kind: ([pk for _rank, _seq, pk in sorted(members[kind])[:PANEL_LIMIT]], totals[kind])
+        kind: ([pk for _rank, _seq, pk in sorted(members[kind])[:PANEL_LIMIT]], len(members[kind]))
         for kind in PANEL_KINDS
     }
     facts = _Facts(
@@ -445,9 +448,9 @@ def dashboard_build(
 
     panel_ids = {pk for ids, _n in facts.panels.values() for pk in ids}
     listed_ids = {*facts.overdue, *facts.stale, *facts.unacknowledged}
-    # the panels' and the lists' items in one query, whether or not there are any: the
-    # count is the same for any report
-    listed = {c.pk: c for c in qs.filter(pk__in=panel_ids | listed_ids).select_related("lead_unit")}
+    # the panels' and the lists' items in one query (none when there are none)
+    ids = panel_ids | listed_ids
+    listed = {c.pk: c for c in qs.filter(pk__in=ids).select_related("lead_unit")} if ids else {}
     panel = sorted((listed[pk] for pk in panel_ids), key=lambda c: c.seq)
     states = facts.states
     need = [pk for pk in listed if pk not in states]
