@@ -126,3 +126,23 @@ def target_cells(row: TargetRow) -> SafeString:
         figure(row.reading),
         bar,
     )
+
+
+@register.simple_tag
+def matter_target(row: TargetRow) -> SafeString:
+    """A measurable target of a 实事 on the dashboard: metric, reading/target and a bar
+    (nothing for a qualitative one)."""
+    t = row.target
+    if not t.is_measurable:
+        return mark_safe("")
+    return format_html(
+        '<div class="m-target"><span class="m-metric" title="{}">{}</span>'
+        '<span class="m-fig">{}/{}{}</span>'
+        '<div class="bar thin"><span class="fill fill-green w-{}"></span></div></div>',
+        t.text,
+        Truncator(t.metric).chars(14),
+        num(row.reading),
+        num(t.value),
+        t.unit,
+        barpct(row.percent),
+    )
