@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -26,17 +26,29 @@ from commitments.models import (
 from commitments.validators import parse_id
 
 
+# What the screens never read of a report: its whole text (tens of KB a report) and the
+# review's corrections; only the import and its review use them (loaded if ever asked for).
+NOT_ON_SCREENS = ("source_text", "review_corrections")
+
+
 def current_report(request: HttpRequest) -> Report | None:
     """The report the screens show: ?report=<id>, else the newest one that has commitments."""
-    reports = Report.objects.annotate(
-        has_items=Exists(Commitment.objects.filter(report=OuterRef("pk")))
-    ).order_by("-has_items", "-year", "place")
+    reports = (
+        Report.objects.defer(*NOT_ON_SCREENS)
+        .annotate(has_items=Exists(Commitment.objects.filter(report=OuterRef("pk"))))
+        .order_by("-has_items", "-year", "place")
+    )
     pk = parse_id(request.GET.get("report", ""))
     if pk is not None:
         report = reports.filter(pk=pk).first()
         if report is not None:
             return report
     return reports.first()
+
+
+def report_choices() -> QuerySet[Report]:
+    """The reports a screen's report picker offers, newest first: id, year and place."""
+    return Report.objects.order_by("-year", "place").only("pk", "year", "place")
 
 
 def pk_href(name: str) -> Callable[[int], str]:

@@ -13,7 +13,6 @@ from commitments.access import (
 from commitments.decorators import AuthenticatedHttpRequest, staff_required
 from commitments.models import (
     Commitment,
-    Report,
 )
 from commitments.selectors.dashboard import dashboard_build
 from commitments.services.status import status_refresh
@@ -24,6 +23,7 @@ from commitments.views.base import (
     figures_basis,
     no_report_page,
     pk_href,
+    report_choices,
 )
 
 
@@ -48,7 +48,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "board": board,
         "report": report,
-        "reports": Report.objects.order_by("-year", "place"),
+        "reports": report_choices(),
         "day": day,
         "is_today": day == clock.today(),
         "clamped": as_of_was_clamped(request),

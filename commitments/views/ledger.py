@@ -57,6 +57,7 @@ from commitments.views.base import (
     figures_basis,
     no_report_page,
     pk_href,
+    report_choices,
     safe_next,
 )
 
@@ -201,7 +202,7 @@ def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     supervisor = can_assign(request.user)
     context = {
         "report": report,
-        "reports": Report.objects.order_by("-year", "place"),
+        "reports": report_choices(),
         "view": view,
         "filter": view.filter,
         "page": page,

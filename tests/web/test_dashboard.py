@@ -262,3 +262,21 @@ def test_a_stacked_bar_has_a_segment_per_lamp_with_its_count():
         '<span class="seg seg-completed w-88" title="已完成 14"></span>'
     )
     assert str(stack([])) == ""
+
+
+def test_screens_do_not_read_the_reports_whole_text(cast):
+    """The ledger, its filter and the dashboard (with its report picker) never load a
+    report's source text: tens of KB per report, on every request, for a title and a year."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ReportFactory.create(place="样例市", source_text="全文" * 20000)
+    client = cast.client("supervisor")
+    for path, headers in (("/", {}), ("/", {"HX-Request": "true"}), ("/dashboard/", {})):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path, {"report": cast.report.pk}, headers=headers)
+        assert response.status_code == 200
+        if not headers:  # the full page offers the other report in its picker
+            assert "2017 样例市" in response.content.decode()
+        read = [q["sql"] for q in ctx.captured_queries if "source_text" in q["sql"]]
+        assert not read, (path, read)
