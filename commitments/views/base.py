@@ -25,7 +25,6 @@ from commitments.models import (
 )
 from commitments.validators import parse_id
 
-
 # What the screens never read of a report: its whole text (tens of KB a report) and the
 # review's corrections; only the import and its review use them (loaded if ever asked for).
 NOT_ON_SCREENS = ("source_text", "review_corrections")
