@@ -255,7 +255,7 @@ def test_a_pollution_target_row_shows_its_figures_and_bar():
 
 
 def test_a_stacked_bar_has_a_segment_per_lamp_with_its_count():
-    from commitments.templatetags.bars import stack
+    from commitments.templatetags.duban import stack
 
     assert str(stack([(Rag.RED, 2, 12.5), (Rag.COMPLETED, 14, 87.5)])) == (
         '<span class="seg seg-red w-12" title="红灯·逾期未完成 2"></span>'
