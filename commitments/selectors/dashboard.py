@@ -448,9 +448,9 @@ def dashboard_build(
 
     panel_ids = {pk for ids, _n in facts.panels.values() for pk in ids}
     listed_ids = {*facts.overdue, *facts.stale, *facts.unacknowledged}
-    # the panels' and the lists' items in one query (none when there are none)
-    ids = panel_ids | listed_ids
-    listed = {c.pk: c for c in qs.filter(pk__in=ids).select_related("lead_unit")} if ids else {}
+    # the panels' and the lists' items in one query (none when there are none: an empty
+    # pk__in asks the database nothing)
+    listed = {c.pk: c for c in qs.filter(pk__in=panel_ids | listed_ids).select_related("lead_unit")}
     panel = sorted((listed[pk] for pk in panel_ids), key=lambda c: c.seq)
     states = facts.states
     need = [pk for pk in listed if pk not in states]

@@ -212,17 +212,17 @@ def test_rows_agree_with_the_rules_every_day_of_the_demo_year(anyang, settings):
 # -- today's screens: rows and history give the same answer -----------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="class")
 def demo_year(django_db_setup, django_db_blocker):
-    """The demo history up to 2017-09-30, written once for this module's tests (it takes
-    seconds). It is written inside a transaction the module rolls back at the end; each
-    test's own transaction nests in it (a savepoint), so what a test changes is undone
+    """The demo history up to 2017-09-30, written once for the tests of a class (it takes
+    seconds). It is written inside a transaction rolled back after the class's last test;
+    each test's own transaction nests in it (a savepoint), so what a test changes is undone
     after that test, and the next test sees the demo as written."""
-    with django_db_blocker.unblock(), override_settings(LEDGER_TODAY=dt.date(2017, 9, 30)):
-        with transaction.atomic():
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(LEDGER_TODAY=dt.date(2017, 9, 30)):
             call_command("demo_data", as_of="2017-09-30", stdout=StringIO())
-            yield
-            transaction.set_rollback(True)
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -251,143 +251,6 @@ def _board(board):
     )
 
 
-@pytest.mark.django_db
-def test_ledger_and_dashboard_from_rows_equal_them_from_history(demo):
-    qs = Commitment.objects.filter(report=demo)
-    day = dt.date(2017, 9, 30)
-    current = status_refresh(qs)
-    seen_lamps = set()
-    for basis in ("claimed", "verified"):
-        for sort in SORTS:
-            for overdue, stale in ((False, False), (True, False), (False, True)):
-                for rags in (
-                    frozenset(),
-                    frozenset({Rag.RED, Rag.GREEN}),
-                    frozenset({Rag.CLAIMED}),
-                ):
-                    want = LedgerWant(
-                        basis=basis, overdue=overdue, stale=stale, rags=rags, sort=sort
-                    )
-                    rows, _current = ledger_current(qs, want, status_refresh)
-                    history, _states = ledger_as_of(qs, day, want)
-                    assert list(rows.ids) == list(history.ids), want
-                    assert len(rows.ids) == len(history.ids)
-                    assert rows.counts == history.counts, want
-                    assert (rows.verified_done, rows.claimed_pending, rows.unacknowledged) == (
-                        history.verified_done,
-                        history.claimed_pending,
-                        history.unacknowledged,
-                    )
-                    seen_lamps |= {r for r, n in rows.counts.items() if n}
-    # the demo exercises the lamps the comparison is about
-    assert {Rag.RED, Rag.YELLOW, Rag.GREEN, Rag.COMPLETED} <= seen_lamps
-    # the rows shown: their whole state from the stored rows equals the history's
-    ids = list(qs.values_list("pk", flat=True))
-    assert current_states(ids, current) == commitment_states(qs, day=day)
-
-    everyone = Commitment.objects.all()
-    for kw in (
-        {"basis": "claimed"},
-        {"basis": "verified"},
-        {"verified_only": True, "list_limit": 30},
-    ):
-        from_rows = dashboard_build(
-            report=demo, commitments=everyone, day=day, refresh=status_refresh, **kw
-        )
-        from_history = dashboard_build(report=demo, commitments=everyone, day=day, **kw)
-        assert _board(from_rows) == _board(from_history), kw
-        assert from_rows.overdue_total and from_rows.total == qs.count()
-
-
-@pytest.mark.django_db
-def test_a_row_without_snapshot_is_computed_from_the_history(demo):
-    qs = Commitment.objects.filter(report=demo)
-    current = status_refresh(qs)
-    ids = list(qs.values_list("pk", flat=True))
-    blank = ids[:5]
-    StatusSnapshot.objects.filter(pk__in=blank).delete()
-    states = current_states(ids, current)
-    assert states == commitment_states(qs, day=current.day)
-    assert set(states) == set(ids)
-
-
-@pytest.mark.django_db
-def test_the_ledger_refreshes_only_rows_that_are_not_current(demo, settings):
-    """The ledger's counts check in the same query that every row is current: when all
-    are, nothing is refreshed; a written, a missing or an expired row is refreshed before
-    the counts are given."""
-    qs = Commitment.objects.filter(report=demo)
-    status_refresh(qs)
-
-    def no_refresh(_qs):
-        raise AssertionError("every row was current")
-
-    want = LedgerWant()
-    before, current = ledger_current(qs, want, no_refresh)
-    assert current.refreshed == 0
-
-    c = qs.filter(updates__isnull=True).earliest("seq")
-    _claim_completed(c)
-    CommitmentStatus.objects.filter(pk=qs.exclude(pk=c.pk).earliest("seq").pk).delete()
-    after, current = ledger_current(qs, want, status_refresh)
-    assert current.refreshed == 2
-    assert after.counts[Rag.CLAIMED] == before.counts[Rag.CLAIMED] + 1
-    assert len(after.ids) == len(before.ids) == qs.count()
-
-    settings.LEDGER_TODAY = dt.date(2018, 3, 1)  # rows expire (deadlines pass)
-    later, current = ledger_current(qs, want, status_refresh)
-    assert current.refreshed > 0
-    assert later.counts == ledger_as_of(qs, dt.date(2018, 3, 1), want)[0].counts
-
-
-@pytest.mark.django_db
-def test_the_dashboard_refreshes_only_rows_that_are_not_current(demo, settings):
-    """The dashboard's tallies check in the same query that every row is current, as the
-    ledger's counts do: nothing is refreshed when all are; a written or a missing row is
-    refreshed before the figures are given, and they equal the history's."""
-    qs = Commitment.objects.filter(report=demo)
-    everyone = Commitment.objects.all()
-    day = clock.today()
-    status_refresh(qs)
-    calls: list[int] = []
-
-    def no_refresh(_qs):
-        raise AssertionError("every row was current")
-
-    def counted_refresh(rows):
-        current = status_refresh(rows)
-        calls.append(current.refreshed)
-        return current
-
-    before = dashboard_build(report=demo, commitments=everyone, day=day, refresh=no_refresh)
-    c = qs.filter(updates__isnull=True).earliest("seq")
-    _claim_completed(c)
-    CommitmentStatus.objects.filter(pk=qs.exclude(pk=c.pk).earliest("seq").pk).delete()
-    after = dashboard_build(report=demo, commitments=everyone, day=day, refresh=counted_refresh)
-    assert calls == [2]
-    assert after.claimed_pending == before.claimed_pending + 1
-    assert _board(after) == _board(dashboard_build(report=demo, commitments=everyone, day=day))
-
-
-@pytest.mark.django_db
-def test_a_dashboard_whose_refresh_yielded_is_rebuilt_from_the_history(demo):
-    """A refresh that yields to a concurrent one (``status_refresh`` lets a deadlocked chunk
-    go) can leave rows not current, a new one still blank: the board is then rebuilt from
-    the history, never counted from those rows."""
-    qs = Commitment.objects.filter(report=demo)
-    everyone = Commitment.objects.all()
-    day = clock.today()
-    status_refresh(qs)
-    CommitmentStatus.objects.filter(pk=qs.earliest("seq").pk).delete()
-    _claim_completed(qs.filter(updates__isnull=True).latest("seq"))
-
-    def yielded(_rows):
-        return Current(day=day, refreshed=0)
-
-    board = dashboard_build(report=demo, commitments=everyone, day=day, refresh=yielded)
-    assert _board(board) == _board(dashboard_build(report=demo, commitments=everyone, day=day))
-
-
 def _claim_completed(c: Commitment) -> None:
     ProgressUpdate.objects.create(
         commitment=c,
@@ -396,6 +259,143 @@ def _claim_completed(c: Commitment) -> None:
         claimed_status="completed",
         percent=Decimal(100),
     )
+
+
+class TestTodayFromTheDemoYear:
+    """Today's screens from the stored rows against the history, on the demo year (written
+    once for the class by ``demo_year``)."""
+
+    @pytest.mark.django_db
+    def test_ledger_and_dashboard_from_rows_equal_them_from_history(self, demo):
+        qs = Commitment.objects.filter(report=demo)
+        day = dt.date(2017, 9, 30)
+        current = status_refresh(qs)
+        seen_lamps = set()
+        for basis in ("claimed", "verified"):
+            for sort in SORTS:
+                for overdue, stale in ((False, False), (True, False), (False, True)):
+                    for rags in (
+                        frozenset(),
+                        frozenset({Rag.RED, Rag.GREEN}),
+                        frozenset({Rag.CLAIMED}),
+                    ):
+                        want = LedgerWant(
+                            basis=basis, overdue=overdue, stale=stale, rags=rags, sort=sort
+                        )
+                        rows, _current = ledger_current(qs, want, status_refresh)
+                        history, _states = ledger_as_of(qs, day, want)
+                        assert list(rows.ids) == list(history.ids), want
+                        assert len(rows.ids) == len(history.ids)
+                        assert rows.counts == history.counts, want
+                        assert (rows.verified_done, rows.claimed_pending, rows.unacknowledged) == (
+                            history.verified_done,
+                            history.claimed_pending,
+                            history.unacknowledged,
+                        )
+                        seen_lamps |= {r for r, n in rows.counts.items() if n}
+        # the demo exercises the lamps the comparison is about
+        assert {Rag.RED, Rag.YELLOW, Rag.GREEN, Rag.COMPLETED} <= seen_lamps
+        # the rows shown: their whole state from the stored rows equals the history's
+        ids = list(qs.values_list("pk", flat=True))
+        assert current_states(ids, current) == commitment_states(qs, day=day)
+
+        everyone = Commitment.objects.all()
+        for kw in (
+            {"basis": "claimed"},
+            {"basis": "verified"},
+            {"verified_only": True, "list_limit": 30},
+        ):
+            from_rows = dashboard_build(
+                report=demo, commitments=everyone, day=day, refresh=status_refresh, **kw
+            )
+            from_history = dashboard_build(report=demo, commitments=everyone, day=day, **kw)
+            assert _board(from_rows) == _board(from_history), kw
+            assert from_rows.overdue_total and from_rows.total == qs.count()
+
+    @pytest.mark.django_db
+    def test_a_row_without_snapshot_is_computed_from_the_history(self, demo):
+        qs = Commitment.objects.filter(report=demo)
+        current = status_refresh(qs)
+        ids = list(qs.values_list("pk", flat=True))
+        blank = ids[:5]
+        StatusSnapshot.objects.filter(pk__in=blank).delete()
+        states = current_states(ids, current)
+        assert states == commitment_states(qs, day=current.day)
+        assert set(states) == set(ids)
+
+    @pytest.mark.django_db
+    def test_the_ledger_refreshes_only_rows_that_are_not_current(self, demo, settings):
+        """The ledger's counts check in the same query that every row is current: when all
+        are, nothing is refreshed; a written, a missing or an expired row is refreshed before
+        the counts are given."""
+        qs = Commitment.objects.filter(report=demo)
+        status_refresh(qs)
+
+        def no_refresh(_qs):
+            raise AssertionError("every row was current")
+
+        want = LedgerWant()
+        before, current = ledger_current(qs, want, no_refresh)
+        assert current.refreshed == 0
+
+        c = qs.filter(updates__isnull=True).earliest("seq")
+        _claim_completed(c)
+        CommitmentStatus.objects.filter(pk=qs.exclude(pk=c.pk).earliest("seq").pk).delete()
+        after, current = ledger_current(qs, want, status_refresh)
+        assert current.refreshed == 2
+        assert after.counts[Rag.CLAIMED] == before.counts[Rag.CLAIMED] + 1
+        assert len(after.ids) == len(before.ids) == qs.count()
+
+        settings.LEDGER_TODAY = dt.date(2018, 3, 1)  # rows expire (deadlines pass)
+        later, current = ledger_current(qs, want, status_refresh)
+        assert current.refreshed > 0
+        assert later.counts == ledger_as_of(qs, dt.date(2018, 3, 1), want)[0].counts
+
+    @pytest.mark.django_db
+    def test_the_dashboard_refreshes_only_rows_that_are_not_current(self, demo, settings):
+        """The dashboard's tallies check in the same query that every row is current, as the
+        ledger's counts do: nothing is refreshed when all are; a written or a missing row is
+        refreshed before the figures are given, and they equal the history's."""
+        qs = Commitment.objects.filter(report=demo)
+        everyone = Commitment.objects.all()
+        day = clock.today()
+        status_refresh(qs)
+        calls: list[int] = []
+
+        def no_refresh(_qs):
+            raise AssertionError("every row was current")
+
+        def counted_refresh(rows):
+            current = status_refresh(rows)
+            calls.append(current.refreshed)
+            return current
+
+        before = dashboard_build(report=demo, commitments=everyone, day=day, refresh=no_refresh)
+        c = qs.filter(updates__isnull=True).earliest("seq")
+        _claim_completed(c)
+        CommitmentStatus.objects.filter(pk=qs.exclude(pk=c.pk).earliest("seq").pk).delete()
+        after = dashboard_build(report=demo, commitments=everyone, day=day, refresh=counted_refresh)
+        assert calls == [2]
+        assert after.claimed_pending == before.claimed_pending + 1
+        assert _board(after) == _board(dashboard_build(report=demo, commitments=everyone, day=day))
+
+    @pytest.mark.django_db
+    def test_a_dashboard_whose_refresh_yielded_is_rebuilt_from_the_history(self, demo):
+        """A refresh that yields to a concurrent one (``status_refresh`` lets a deadlocked chunk
+        go) can leave rows not current, a new one still blank: the board is then rebuilt from
+        the history, never counted from those rows."""
+        qs = Commitment.objects.filter(report=demo)
+        everyone = Commitment.objects.all()
+        day = clock.today()
+        status_refresh(qs)
+        CommitmentStatus.objects.filter(pk=qs.earliest("seq").pk).delete()
+        _claim_completed(qs.filter(updates__isnull=True).latest("seq"))
+
+        def yielded(_rows):
+            return Current(day=day, refreshed=0)
+
+        board = dashboard_build(report=demo, commitments=everyone, day=day, refresh=yielded)
+        assert _board(board) == _board(dashboard_build(report=demo, commitments=everyone, day=day))
 
 
 # -- invalidation ------------------------------------------------------------------------------
