@@ -254,6 +254,25 @@ def test_a_pollution_target_row_shows_its_figures_and_bar():
         assert str(target_cells(row)) == qualitative.format("Qualitative")
 
 
+def test_a_matters_target_shows_reading_over_target_and_a_qualitative_one_nothing():
+    from commitments.selectors.dashboard import TargetRow
+    from commitments.templatetags.duban import matter_target
+
+    roads = Target(
+        metric="市政道路", text="实施118条市政道路建设", unit="条", value=Decimal("118.0000"),
+        direction=Target.Direction.INCREASE,
+    )  # fmt: skip
+    assert str(matter_target(TargetRow(roads, reading=Decimal(59), fraction=0.5))) == (
+        '<div class="m-target"><span class="m-metric" title="实施118条市政道路建设">市政道路'
+        '</span><span class="m-fig">59/118条</span><div class="bar thin">'
+        '<span class="fill fill-green w-50"></span></div></div>'
+    )
+    unread = TargetRow(roads, reading=None, fraction=0.0)
+    assert '<span class="m-fig">—/118条</span>' in str(matter_target(unread))
+    water = Target(metric="饮水", text="解决贫困村饮水问题", value=None, direction="achieve")
+    assert str(matter_target(TargetRow(water, reading=None, fraction=None))) == ""
+
+
 def test_a_stacked_bar_has_a_segment_per_lamp_with_its_count():
     from commitments.templatetags.duban import stack
 
